@@ -1,0 +1,280 @@
+"""The `scrapeguard` command.
+
+Exit codes (docs/analyze.md): 0 success; 1 the input or configuration is unusable (unreadable
+log, invalid site or policy file); 2 wrong usage; 3 `analyze --fail-on-flagged` found flagged
+actors; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any, TextIO
+
+from . import __version__
+from .analyze import clock, replay, result_document
+from .config import load_file
+from .engine import Guard
+from .errors import ScrapeguardError
+from .ingest import IngestStats, custom_format, get_format, read_events
+from .policy import Policy, policy_from_document
+from .site import SiteModel, site_from_document
+from .state import open_state
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FLAGGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+        return code
+    except ScrapeguardError as exc:
+        print(f"scrapeguard: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("scrapeguard: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scrapeguard",
+        description="Protect the public personal data on your site from unlawful mass scraping.",
+    )
+    parser.add_argument("--version", action="version", version=f"scrapeguard {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser(
+        "analyze",
+        help="replay access logs and report who harvested profiles",
+        description="Replay access logs through the detection engine on their "
+        "own timestamps and report who received whose personal data.",
+    )
+    a.add_argument("logs", nargs="*", help="log files (plain or gzip, any order); - for stdin")
+    a.add_argument("--sample", action="store_true", help="analyze the bundled sample log")
+    a.add_argument("--site", help="site model file (YAML; may also hold the policy)")
+    a.add_argument("--policy", help="policy file (YAML), if not in the site file")
+    a.add_argument(
+        "--format", default="auto", help="log format: auto (default), combined, common, json"
+    )
+    a.add_argument(
+        "--log-format",
+        metavar="SPEC",
+        help="custom format in nginx log_format or Apache LogFormat syntax",
+    )
+    a.add_argument("--json", metavar="FILE", help="write the full result as JSON")
+    a.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+    a.add_argument("--top", type=int, default=15, help="actors to list in the terminal (15)")
+    a.add_argument("--state", default="memory://", help="state backend URL (memory://)")
+    a.add_argument("--no-progress", action="store_true", help="no progress bar")
+    a.add_argument(
+        "--fail-on-flagged", action="store_true", help="exit with 3 when any actor is flagged"
+    )
+    a.set_defaults(run=_analyze)
+
+    c = sub.add_parser(
+        "check",
+        help="validate site model and policy files",
+        description="Validate site model and policy files; report every error.",
+    )
+    c.add_argument("files", nargs="+")
+    c.set_defaults(run=_check)
+
+    r = sub.add_parser(
+        "ranges",
+        help="list or refresh the address ranges used to verify "
+        "crawlers and recognise shared networks",
+    )
+    rs = r.add_subparsers(dest="ranges_command", required=True)
+    rl = rs.add_parser("list", help="show every range list, its date and where it comes from")
+    rl.set_defaults(run=_ranges_list)
+    ru = rs.add_parser("update", help="replace a range list with a file you supply (no network)")
+    ru.add_argument("name", help="list name, as shown by `scrapeguard ranges list`")
+    ru.add_argument("file", help="the new list, in the same format as the published one")
+    ru.set_defaults(run=_ranges_update)
+    return parser
+
+
+def load_config(site_path: str | None, policy_path: str | None) -> tuple[SiteModel, Policy]:
+    """Read the site model and policy; with no files, the defaults. Errors are collected
+    across both files and reported together."""
+    errors: list[str] = []
+    site, policy = SiteModel.default(), Policy()
+    if site_path:
+        try:
+            doc = load_file(site_path)
+            site = site_from_document(doc)
+            if policy_path is None:
+                policy = policy_from_document(doc)
+        except ScrapeguardError as exc:
+            errors.extend(getattr(exc, "messages", [str(exc)]))
+    if policy_path:
+        try:
+            policy = policy_from_document(load_file(policy_path))
+        except ScrapeguardError as exc:
+            errors.extend(getattr(exc, "messages", [str(exc)]))
+    if errors:
+        from .errors import ConfigError
+
+        raise ConfigError(errors)
+    return site, policy
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    logs = list(args.logs)
+    site_path = args.site
+    if args.sample:
+        sample = resources.files("scrapeguard") / "data" / "sample"
+        logs.append(str(sample / "access.log.gz"))
+        site_path = site_path or str(sample / "site.yaml")
+    if not logs:
+        print("scrapeguard analyze: give log files, - for stdin, or --sample", file=sys.stderr)
+        return EXIT_USAGE
+    site, policy = load_config(site_path, args.policy)
+    fmt = custom_format(args.log_format) if args.log_format else args.format
+    if fmt != "auto" and isinstance(fmt, str):
+        get_format(fmt)
+    guard = Guard(site, policy, state=open_state(args.state))
+    stats = IngestStats()
+    total = _total_size(logs)
+    bar = _Progress(sys.stderr, total, stats) if _show_progress(args, total) else None
+    started = clock()
+    try:
+        r = replay(guard, read_events(logs, fmt, stats), bar.update if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = clock() - started
+    doc = result_document(guard, r, stats, logs, seconds)
+    if args.json:
+        _write(args.json, json.dumps(doc, indent=1))
+    if args.html:
+        from .report.html import render_html
+
+        _write(args.html, render_html(doc))
+    _print_summary(doc, args.top, sys.stdout)
+    if args.fail_on_flagged and doc["summary"]["flagged"]:
+        return EXIT_FLAGGED
+    return EXIT_OK
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ScrapeguardError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _total_size(logs: list[str]) -> int:
+    total = 0
+    for path in logs:
+        with contextlib.suppress(OSError):
+            total += os.path.getsize(path) if path != "-" else 0
+    return total
+
+
+def _show_progress(args: argparse.Namespace, total: int) -> bool:
+    return not args.no_progress and sys.stderr.isatty() and total > 20_000_000
+
+
+class _Progress:
+    """A one-line progress bar on a terminal, driven by bytes read."""
+
+    def __init__(self, out: TextIO, total: int, stats: IngestStats) -> None:
+        self.out, self.total, self.stats = out, total, stats
+        self.started = clock()
+
+    def update(self, events: int) -> None:
+        done = min(self.stats.bytes_read / self.total, 1.0) if self.total else 0.0
+        rate = events / max(clock() - self.started, 1e-9)
+        bar = "#" * int(done * 30)
+        self.out.write(f"\r[{bar:<30}] {done:4.0%}  {events:,} lines  {rate:,.0f} lines/s ")
+        self.out.flush()
+
+    def close(self) -> None:
+        self.out.write("\r" + " " * 78 + "\r")
+        self.out.flush()
+
+
+def _print_summary(doc: dict[str, Any], top: int, out: TextIO) -> None:
+    s = doc["summary"]
+    rate = s["parsed"] / s["seconds"] if s["seconds"] else 0.0
+    print(
+        f"scrapeguard analyze — {s['lines']:,} lines, {s['parsed']:,} parsed, "
+        f"{s['malformed']:,} malformed, in {s['seconds']:.1f} s ({rate:,.0f} lines/s)",
+        file=out,
+    )
+    if s["first_event"]:
+        print(
+            f"traffic from {s['first_event']} to {s['last_event']}; "
+            f"{s['distinct_people']:,} distinct people's data disclosed; "
+            f"{s['actors']:,} actors, {s['flagged']:,} flagged (policy mode: {s['mode']})",
+            file=out,
+        )
+    for m in doc["malformed_examples"][:5]:
+        print(f"  malformed: {m['source']}:{m['line']}: {m['reason']}", file=out)
+    rows = [a for a in doc["actors"] if a["verdict"] != "allow" or a["bot"] or a["score"]][:top]
+    if not rows:
+        print("no actor was flagged.", file=out)
+        return
+    print(
+        f"\n{'verdict':<13} {'score':>5} {'kind':<11} {'actor':<34} {'requests':>9} "
+        f"{'people':>8}  first seen → last seen",
+        file=out,
+    )
+    for a in rows:
+        verdict = a["verdict"] if not a["bot"] else f"{a['verdict']}/{a['bot']}"
+        key = a["key"] if len(a["key"]) <= 34 else a["key"][:33] + "…"
+        print(
+            f"{verdict:<13} {a['score']:>5} {a['kind']:<11} {key:<34} {a['requests']:>9,} "
+            f"{a['subjects']:>8,}  {a['first_seen']} → {a['last_seen'][11:]}",
+            file=out,
+        )
+        for reason in a["reasons"][:3]:
+            print(f"{'':<15}· {reason}", file=out)
+
+
+def _check(args: argparse.Namespace) -> int:
+    for path in args.files:
+        doc = load_file(path)
+        site = site_from_document(doc)
+        policy = policy_from_document(doc)
+        print(
+            f"{path}: ok — {len(site.routes)} routes, policy mode {policy.mode}, "
+            f"{len(policy.partners)} partners"
+        )
+    return EXIT_OK
+
+
+def _ranges_list(args: argparse.Namespace) -> int:
+    from .netranges import list_range_lists
+
+    for info in list_range_lists():
+        print(
+            f"{info.name:<34} {info.kind:<12} {info.data_date or '?':<12} "
+            f"{info.prefixes:>7,} prefixes  ({info.source})"
+        )
+    return EXIT_OK
+
+
+def _ranges_update(args: argparse.Namespace) -> int:
+    from .netranges import update_range_list
+
+    count = update_range_list(args.name, args.file)
+    print(f"{args.name}: {count:,} prefixes installed from {args.file}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

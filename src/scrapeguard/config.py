@@ -1,0 +1,184 @@
+"""Reading YAML configuration with line numbers, and reporting every error at once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+Path = tuple[str | int, ...]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+@dataclass
+class Document:
+    """A parsed YAML document that remembers the line of every value."""
+
+    source: str
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+
+    def line(self, path: Path) -> int:
+        """Return the 1-based line of `path`, or of its nearest ancestor that has one."""
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+def load_document(text: str, source: str) -> Document:
+    """Parse YAML text into a `Document`; a syntax error raises `ConfigError` with its line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{source}:{line}: invalid YAML: {problem}"]) from None
+    doc = Document(source, None)
+    doc.data = {} if node is None else _convert(node, (), doc.lines)
+    return doc
+
+
+def load_file(path: str) -> Document:
+    """Read and parse a YAML file; an unreadable file raises `ConfigError`."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not UTF-8 text"]) from None
+    return load_document(text, path)
+
+
+def _convert(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(_scalar(key_node))
+            out[key] = _convert(value_node, (*path, key), lines)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, i), lines) for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+class Errors:
+    """Collects validation errors with `file:line` so that all are reported together."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.messages: list[str] = []
+
+    def add(self, path: Path, message: str) -> None:
+        """Record an error about the value at `path`."""
+        dotted = ".".join(str(p) for p in path) or "(top level)"
+        self.messages.append(f"{self.doc.source}:{self.doc.line(path)}: {dotted}: {message}")
+
+    def raise_if_any(self) -> None:
+        """Raise `ConfigError` listing every recorded error, if there are any."""
+        if self.messages:
+            raise ConfigError(self.messages)
+
+    # Typed getters: each returns a usable default after recording an error.
+
+    def mapping(self, value: Any, path: Path) -> dict[str, Any]:
+        """`value` as a mapping (None counts as empty)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(path, f"must be a mapping, got {_kind(value)}")
+            return {}
+        return value
+
+    def sequence(self, value: Any, path: Path) -> list[Any]:
+        """`value` as a list (a single scalar becomes a one-item list; None is empty)."""
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        if isinstance(value, str | int | float):
+            return [value]
+        self.add(path, f"must be a list, got {_kind(value)}")
+        return []
+
+    def number(
+        self, value: Any, path: Path, default: float, low: float = 0, high: float | None = None
+    ) -> float:
+        """`value` as a number within [low, high]."""
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(path, f"must be a number, got {value!r}")
+            return default
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+            self.add(path, f"must be {bounds}, got {value!r}")
+            return default
+        return float(value)
+
+    def boolean(self, value: Any, path: Path, default: bool) -> bool:
+        """`value` as a boolean."""
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.add(path, f"must be true or false, got {value!r}")
+            return default
+        return value
+
+    def string(self, value: Any, path: Path, default: str = "") -> str:
+        """`value` as a non-empty string."""
+        if value is None:
+            return default
+        if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
+            self.add(path, f"must be a non-empty string, got {value!r}")
+            return default
+        return str(value)
+
+    def choice(self, value: Any, path: Path, choices: tuple[str, ...], default: str) -> str:
+        """`value` as one of `choices`."""
+        if value is None:
+            return default
+        if value not in choices:
+            self.add(path, f"must be one of {', '.join(choices)}; got {value!r}")
+            return default
+        return str(value)
+
+    def duration(self, value: Any, path: Path, default: float) -> float:
+        """`value` as seconds: a number, or a string like `90s`, `15m`, `24h`, `7d`, `2w`."""
+        if value is None:
+            return default
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+        m = _DURATION.match(str(value)) if isinstance(value, str) else None
+        if m is None:
+            self.add(path, f"must be a duration such as 30s, 15m, 24h or 7d; got {value!r}")
+            return default
+        return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+
+    def unknown_keys(
+        self, value: dict[str, Any], path: Path, known: Iterator[str] | set[str]
+    ) -> None:
+        """Report keys of `value` that are not in `known` (catches typos)."""
+        allowed = set(known)
+        for key in value:
+            if key not in allowed:
+                hint = ", ".join(sorted(allowed))
+                self.add((*path, key), f"unknown setting; expected one of: {hint}")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), repr(value))

@@ -1,0 +1,65 @@
+"""Account farms: many sign-ups or logins from one network or one device."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..site import Kind
+from ..state.actor import DAY, ActorState, window_add
+from .base import Context, Detector, Settings, Signal, plural, ramp
+
+
+@dataclass
+class AccountFarmSettings(Settings):
+    """Per day: sign-ups from one network, and distinct accounts used from one device/address."""
+
+    signups_per_day: float = 5
+    logins_per_day: float = 30
+    accounts_per_device: float = 4
+    shared_factor: float = 20
+
+
+class AccountFarm(Detector):
+    """Flags networks and devices that create or operate many accounts."""
+
+    name = "account_farm"
+    Settings = AccountFarmSettings
+
+    def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
+        kind = ctx.access.kind
+        if kind != Kind.SIGNUP and kind != Kind.LOGIN:
+            return ()
+        s: AccountFarmSettings = self.settings  # type: ignore[assignment]
+        factor = s.shared_factor if ctx.shared else 1
+        out: list[Signal] = []
+        for actor, scope in ((ctx.net, "net"), (ctx.ip, "ip")):
+            x = actor.more()
+            signups = window_add(x.signups, ctx.now, DAY, 0)
+            logins = window_add(x.logins, ctx.now, DAY, 0)
+            if signups > s.signups_per_day * factor:
+                reason = f"{plural(signups, 'sign-up')} in a day from {_where(actor)}"
+                weight = ramp(signups / (s.signups_per_day * factor), 1, 5, 50, 90)
+                out.append(self.signal("signups", weight, reason, scope))
+                break
+            if logins > s.logins_per_day * factor:
+                reason = f"{plural(logins, 'login')} in a day from {_where(actor)}"
+                weight = ramp(logins / (s.logins_per_day * factor), 1, 5, 40, 80)
+                out.append(self.signal("logins", weight, reason, scope))
+                break
+        for actor, scope in ((ctx.device, "device"), (ctx.ip, "ip")):
+            if actor is None or (scope == "ip" and ctx.shared):
+                continue
+            accounts = len(actor.more().accounts)
+            if accounts > s.accounts_per_device:
+                reason = f"{plural(accounts, 'account')} used from {_where(actor)}"
+                weight = ramp(accounts / s.accounts_per_device, 1, 5, 50, 90)
+                out.append(self.signal("accounts", weight, reason, scope))
+                break
+        return out
+
+
+def _where(actor: ActorState) -> str:
+    kind, _, value = actor.key.partition(":")
+    return {"net": "network ", "ip": "address ", "device": "one device"}.get(kind, "") + (
+        "" if kind == "device" else value
+    )

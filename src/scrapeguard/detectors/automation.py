@@ -1,0 +1,134 @@
+"""Automation traits: client libraries, headless browsers, missing browser behaviour."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..site import Kind
+from .base import Context, Detector, Settings, Signal, plural
+
+CLIENT_LIBRARY = re.compile(
+    r"^(?:curl|wget|python-requests|python-urllib|python-httpx|aiohttp|httpx|go-http-client|"
+    r"java/|apache-httpclient|okhttp|libwww-perl|lwp::|php/|guzzlehttp|ruby|faraday|axios|"
+    r"node-fetch|undici|got \(|scrapy|mechanize|httpie|powershell|winhttp|dart:io|"
+    r"rest-client|postmanruntime|insomnia|colly|reqwest|hackney|http\.rb)"
+    r"|\b(?:scrapy|python-requests|curl_cffi|urllib3)\b",
+    re.IGNORECASE,
+)
+HEADLESS = re.compile(
+    r"headlesschrome|phantomjs|puppeteer|playwright|selenium|webdriver|"
+    r"slimerjs|htmlunit|electron/",
+    re.IGNORECASE,
+)
+BROWSER = re.compile(r"^Mozilla/5\.0 \(")
+CHROMIUM = re.compile(r"(?:Chrome|Chromium|Edg)/(\d+)")
+
+
+@dataclass
+class AutomationSettings(Settings):
+    """Weights of each trait; traits alone stay below the challenge threshold on purpose:
+    they add to behavioural evidence rather than convict on their own."""
+
+    client_library_weight: float = 35
+    headless_weight: float = 45
+    empty_agent_weight: float = 30
+    missing_headers_weight: float = 30
+    no_assets_pages: float = 30
+    no_assets_weight: float = 25
+    no_cookies_requests: float = 10
+    no_cookies_weight: float = 30
+    mismatch_weight: float = 40
+    rotation_agents: float = 5  # user-agent changes between personal-data requests
+    rotation_weight: float = 35
+
+
+class Automation(Detector):
+    """Flags clients that are software rather than a person's browser."""
+
+    name = "automation"
+    Settings = AutomationSettings
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__(settings)
+        self._agents: dict[str, tuple[str, str] | None] = {}
+
+    def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
+        access = ctx.access
+        if access.kind == Kind.STATIC or (
+            ctx.crawler is not None and ctx.crawler.status == "verified"
+        ):
+            return ()
+        s: AutomationSettings = self.settings  # type: ignore[assignment]
+        event, p, scope = ctx.event, ctx.principal, ctx.principal_kind
+        out: list[Signal] = []
+        trait = self._agent_trait(event.user_agent)
+        if trait is not None:
+            rule, what = trait
+            weight = {
+                "client-library": s.client_library_weight,
+                "headless": s.headless_weight,
+                "empty-agent": s.empty_agent_weight,
+            }[rule]
+            out.append(self.signal(rule, weight, what, scope))
+        browser = BROWSER.match(event.user_agent) is not None
+        headers = event.headers
+        if headers is not None and browser:
+            if not event.accept_language or "accept" not in headers:
+                reason = "claims to be a browser but sends no Accept-Language or Accept header"
+                out.append(self.signal("missing-headers", s.missing_headers_weight, reason, scope))
+            mismatch = _mismatch(event.user_agent, headers)
+            if mismatch:
+                out.append(self.signal("fingerprint-mismatch", s.mismatch_weight, mismatch, scope))
+            if p.cookieless >= s.no_cookies_requests and p.cookieless == p.pages:
+                reason = f"never returned a cookie in {plural(p.pages, 'request')}"
+                out.append(self.signal("no-cookies", s.no_cookies_weight, reason, scope))
+        if browser and p.pages >= s.no_assets_pages and not p.statics and access.people:
+            reason = (
+                f"a browser that loaded {plural(p.pages, 'page')} and not a single image, "
+                "script or stylesheet"
+            )
+            out.append(self.signal("no-assets", s.no_assets_weight, reason, scope))
+        changes = p.agent_changes
+        if (
+            access.people
+            and changes >= s.rotation_agents
+            and 2 * changes >= p.personal
+            and (not ctx.shared)
+        ):
+            reason = (
+                f"switched user agent {plural(p.agent_changes, 'time')} while viewing "
+                f"{plural(p.personal, 'profile')}"
+            )
+            out.append(self.signal("rotating-agents", s.rotation_weight, reason, scope))
+        return out
+
+    def _agent_trait(self, agent: str) -> tuple[str, str] | None:
+        try:
+            return self._agents[agent]
+        except KeyError:
+            pass
+        trait: tuple[str, str] | None = None
+        if not agent or agent == "-":
+            trait = ("empty-agent", "sends no user agent")
+        elif HEADLESS.search(agent):
+            trait = ("headless", f"headless browser ({agent[:80]})")
+        elif CLIENT_LIBRARY.search(agent):
+            trait = ("client-library", f"HTTP client library, not a browser ({agent[:80]})")
+        if len(self._agents) > 50_000:
+            self._agents.clear()
+        self._agents[agent] = trait
+        return trait
+
+
+def _mismatch(agent: str, headers: dict[str, str]) -> str:
+    """Explain how the headers contradict the browser the user agent claims, or return ''."""
+    hints = headers.get("sec-ch-ua")
+    chromium = CHROMIUM.search(agent)
+    if hints is not None and chromium is None and ("Firefox/" in agent or "Safari/" in agent):
+        return "claims Firefox or Safari but sends Chromium's client hints"
+    if chromium is not None and hints is not None:
+        version = chromium.group(1)
+        if f'v="{version}"' not in hints.replace(" ", ""):
+            return f"claims Chrome {version} but its client hints name another version"
+    return ""

@@ -1,0 +1,98 @@
+"""What every detector shares: the context it reads, the signal it emits, its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, NamedTuple
+
+from ..events import RequestEvent
+from ..site import Access
+from ..state.actor import ActorState
+
+
+class Signal(NamedTuple):
+    """Evidence against one actor: `rule` names it (`enumeration/sequential-ids`), `weight`
+    (0-100) says how strongly it alone suggests scraping, `reason` says why, in words."""
+
+    rule: str
+    weight: float
+    reason: str
+    scope: str
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything a detector may read about one request. Detectors never write to it."""
+
+    event: RequestEvent
+    access: Access
+    now: float
+    ip: ActorState
+    net: ActorState
+    account: ActorState | None
+    session: ActorState | None
+    device: ActorState | None
+    principal: ActorState
+    principal_kind: str
+    shared: bool
+    origin: frozenset[str]
+    crawler: Any
+    known_people: int
+    new_people: int
+
+    @property
+    def logged_in(self) -> bool:
+        """Whether the request came from a logged-in account."""
+        return self.account is not None
+
+
+@dataclass
+class Settings:
+    """Base of detector settings; every field is a number, a boolean or a duration (seconds)."""
+
+    enabled: bool = True
+    shadow: bool = False
+    weight: float = 1.0
+
+
+class Detector:
+    """A detector turns a request in context into signals. Subclasses set `name`, `Settings`
+    and implement `evaluate`; they keep no state of their own."""
+
+    name: ClassVar[str] = ""
+    Settings: ClassVar[type[Settings]] = Settings
+    durations: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else self.Settings()
+
+    def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
+        """Return the signals this request raises (an empty tuple when none)."""
+        raise NotImplementedError
+
+    def signal(self, rule: str, weight: float, reason: str, scope: str) -> Signal:
+        """Build a signal named `<detector>/<rule>`, scaled by the detector's weight setting."""
+        w = min(100.0, max(0.0, weight * self.settings.weight))
+        return Signal(f"{self.name}/{rule}", w, reason, scope)
+
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        """Names of this detector's settings."""
+        return [f.name for f in fields(cls.Settings)]
+
+
+def ramp(value: float, start: float, full: float, low: float, high: float) -> float:
+    """Weight rising linearly from `low` at `start` to `high` at `full` (clamped)."""
+    if value <= start:
+        return low
+    if value >= full:
+        return high
+    return low + (high - low) * (value - start) / (full - start)
+
+
+def plural(n: float, word: str) -> str:
+    """`1 person`, `2 people`, `3 profiles` — numbers with thousands separators."""
+    n = int(n)
+    if word == "person":
+        return f"{n:,} {'person' if n == 1 else 'people'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

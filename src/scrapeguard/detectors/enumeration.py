@@ -1,0 +1,96 @@
+"""Enumeration: walking through people rather than looking for someone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..site import Kind
+from .base import Context, Detector, Settings, Signal, plural, ramp
+
+
+@dataclass
+class EnumerationSettings(Settings):
+    """Thresholds for each kind of walk."""
+
+    sequential_run: float = 20
+    distinct_ratio: float = 0.95
+    distinct_min_people: float = 60
+    search_walk: float = 10
+    short_terms: float = 25
+    max_page: float = 20
+    deep_pages: float = 60
+    lookups: float = 10
+    lookup_miss_ratio: float = 0.5
+
+
+class Enumeration(Detector):
+    """Flags sequential ids, all-distinct visits, alphabetical search walks, deep paging and
+    contact-point lookups that mostly miss."""
+
+    name = "enumeration"
+    Settings = EnumerationSettings
+
+    def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
+        kind = ctx.access.kind
+        if kind == Kind.OTHER or kind == Kind.STATIC:
+            return ()
+        s: EnumerationSettings = self.settings  # type: ignore[assignment]
+        p, scope = ctx.principal, ctx.principal_kind
+        out: list[Signal] = []
+        if kind == Kind.PERSON:
+            run = max(p.seq_max, ctx.ip.seq_max)
+            if run >= s.sequential_run:
+                reason = f"walked through {plural(run + 1, 'consecutive id')} in order"
+                out.append(
+                    self.signal(
+                        "sequential-ids", ramp(run, s.sequential_run, 100, 55, 90), reason, scope
+                    )
+                )
+            if p.personal >= s.distinct_min_people and p.people:
+                ratio = p.distinct_people / p.people
+                if ratio >= s.distinct_ratio:
+                    reason = (
+                        f"{ratio:.0%} of {plural(p.people, 'person')} viewed were "
+                        "different people (humans come back to the same profiles)"
+                    )
+                    out.append(self.signal("all-distinct", 35, reason, scope))
+            return out
+        x = p.extra
+        if x is None:
+            return ()
+        if kind == Kind.SEARCH:
+            if x.walk >= s.search_walk:
+                steps = plural(x.walk, "step")
+                reason = f"searched in alphabetical order ({steps}, last {x.last_term!r})"
+                out.append(
+                    self.signal(
+                        "search-walk", ramp(x.walk, s.search_walk, 60, 55, 90), reason, scope
+                    )
+                )
+            elif x.short_terms >= s.short_terms:
+                reason = f"made {plural(x.short_terms, 'search')} for 1-3 letter terms"
+                out.append(self.signal("short-terms", 40, reason, scope))
+        deep = x.max_page >= s.max_page or x.deep_pages >= s.deep_pages
+        if deep and kind in (Kind.SEARCH, Kind.LIST):
+            reason = (
+                f"paged {plural(x.deep_pages, 'time')} past the first page, "
+                f"down to page {x.max_page:,}"
+            )
+            weight = max(
+                ramp(x.max_page, s.max_page, 5 * s.max_page, 40, 80),
+                ramp(x.deep_pages, s.deep_pages, 5 * s.deep_pages, 40, 80),
+            )
+            out.append(self.signal("deep-paging", weight, reason, scope))
+        if kind == Kind.LOOKUP and x.lookups >= s.lookups:
+            misses = x.lookup_misses / x.lookups
+            if misses >= s.lookup_miss_ratio:
+                reason = (
+                    f"looked up {plural(x.lookups, 'email or phone number')}, "
+                    f"{misses:.0%} of them matching nobody"
+                )
+                out.append(
+                    self.signal(
+                        "contact-lookup", ramp(x.lookups, s.lookups, 100, 55, 95), reason, scope
+                    )
+                )
+        return out

@@ -1,0 +1,41 @@
+"""Origin: requests from hosting, VPN and Tor networks rather than people's connections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..site import Kind
+from .base import Context, Detector, Settings, Signal
+
+
+@dataclass
+class OriginSettings(Settings):
+    """Weights of each kind of network; small, since these add to other evidence."""
+
+    datacenter_weight: float = 15
+    vpn_weight: float = 10
+    tor_weight: float = 20
+
+
+class Origin(Detector):
+    """Flags personal-data requests from networks where people rarely browse from."""
+
+    name = "origin"
+    Settings = OriginSettings
+
+    def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
+        origin = ctx.origin
+        if not origin or not ctx.access.people or ctx.access.kind == Kind.STATIC:
+            return ()
+        if ctx.crawler is not None and ctx.crawler.status == "verified":
+            return ()
+        s: OriginSettings = self.settings  # type: ignore[assignment]
+        ip = ctx.event.ip
+        if "tor" in origin:
+            return [self.signal("tor", s.tor_weight, f"{ip} is a Tor exit node", "ip")]
+        if "datacenter" in origin:
+            reason = f"{ip} belongs to a hosting or cloud network, not a home or mobile one"
+            return [self.signal("datacenter", s.datacenter_weight, reason, "ip")]
+        if "vpn" in origin:
+            return [self.signal("vpn", s.vpn_weight, f"{ip} belongs to a VPN network", "ip")]
+        return ()

@@ -1,0 +1,63 @@
+"""Timing: machine-regular arrivals, no pauses, no sleep."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..site import Kind
+from .base import Context, Detector, Settings, Signal, plural
+
+
+@dataclass
+class TimingSettings(Settings):
+    """`regular_cv`: coefficient of variation of inter-arrival gaps below which requests look
+    timed (people read; their gaps vary by more than their mean)."""
+
+    min_gaps: float = 30
+    min_mean_gap: float = 1.5
+    regular_cv: float = 0.25
+    no_pause_pages: float = 300
+    no_sleep_hours: float = 20
+    no_sleep_max_gap: float = 3 * 3600
+    no_sleep_pages: float = 500
+
+
+class Timing(Detector):
+    """Flags request timing that no person produces."""
+
+    name = "timing"
+    Settings = TimingSettings
+    durations = frozenset({"no_sleep_max_gap"})
+
+    def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
+        kind = ctx.access.kind
+        if kind == Kind.STATIC or kind == Kind.OTHER:
+            return ()
+        s: TimingSettings = self.settings  # type: ignore[assignment]
+        p, scope = ctx.principal, ctx.principal_kind
+        if ctx.shared and scope == "ip":
+            return ()  # many people behind one address interleave into any rhythm
+        cv = p.gap_cv
+        if p.gaps >= s.min_gaps and p.gap_mean >= s.min_mean_gap and cv < s.regular_cv:
+            spread = cv * p.gap_mean
+            reason = (
+                f"requests arrive every {p.gap_mean:.1f} s ± {spread:.1f} s, "
+                f"like a timer ({plural(p.gaps, 'interval')})"
+            )
+            return [self.signal("regular", 45, reason, scope)]
+        if p.streak >= s.no_pause_pages:
+            reason = f"made {plural(p.streak, 'request')} without a single pause of a minute"
+            return [self.signal("no-pause", 40, reason, scope)]
+        span = p.last - p.first
+        if (
+            span >= s.no_sleep_hours * 3600
+            and p.max_gap < s.no_sleep_max_gap
+            and p.pages >= s.no_sleep_pages
+        ):
+            reason = (
+                f"active for {span / 3600:.0f} h without a break longer than "
+                f"{math.ceil(p.max_gap / 60):,} min"
+            )
+            return [self.signal("no-sleep", 45, reason, scope)]
+        return ()

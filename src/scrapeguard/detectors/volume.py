@@ -1,0 +1,83 @@
+"""Volume: how many people's data one actor received per hour and per day, against quotas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..state.actor import ActorState
+from .base import Context, Detector, Settings, Signal, plural, ramp
+
+
+@dataclass
+class VolumeSettings(Settings):
+    """Quotas in people disclosed; guests are visitors who are not logged in."""
+
+    account_per_hour: float = 60
+    account_per_day: float = 500
+    guest_per_hour: float = 30
+    guest_per_day: float = 100
+    network_per_day: float = 3000
+    crawler_per_day: float = 20000
+    shared_factor: float = 20
+
+
+class Volume(Detector):
+    """Flags actors that received more people's data than their quota allows."""
+
+    name = "volume"
+    Settings = VolumeSettings
+
+    def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
+        if not ctx.new_people:
+            return ()
+        s: VolumeSettings = self.settings  # type: ignore[assignment]
+        out: list[Signal] = []
+        p = ctx.principal
+        crawler = ctx.crawler is not None and ctx.crawler.status == "verified"
+        if crawler:
+            self._check(out, p, ctx.principal_kind, "verified crawler", 0, s.crawler_per_day)
+        elif ctx.account is not None:
+            self._check(out, p, "account", "account", s.account_per_hour, s.account_per_day)
+        else:
+            factor = s.shared_factor if ctx.shared and ctx.principal_kind == "ip" else 1
+            self._check(
+                out,
+                p,
+                ctx.principal_kind,
+                "guest",
+                s.guest_per_hour * factor,
+                s.guest_per_day * factor,
+            )
+        if not crawler:
+            factor = s.shared_factor if ctx.shared else 1
+            self._check(out, ctx.net, "net", "network", 0, s.network_per_day * factor)
+        return out
+
+    def _check(
+        self,
+        out: list[Signal],
+        actor: ActorState,
+        scope: str,
+        who: str,
+        hourly: float,
+        daily: float,
+    ) -> None:
+        for count, quota, period in (
+            (actor.people_hour, hourly, "hour"),
+            (actor.people_day, daily, "day"),
+        ):
+            if quota and count > quota:
+                ratio = count / quota
+                reason = (
+                    f"received the data of {plural(count, 'person')} in the last {period}; "
+                    f"the {who} quota is {quota:,.0f} per {period}"
+                )
+                out.append(
+                    self.signal(
+                        f"{who.replace(' ', '-')}-per-{period}",
+                        ramp(ratio, 1, 4, 45, 95),
+                        reason,
+                        scope,
+                    )
+                )
+                return

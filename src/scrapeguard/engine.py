@@ -1,0 +1,386 @@
+"""`Guard`: the one place where a request becomes a decision.
+
+The flow is always the same, whether the request comes from the middleware, the forward-auth
+service or a log replay: classify the route, derive the actor keys, count the request in the
+actors' state (one batched call), run the detectors, score, apply the policy. The engine does
+no I/O; time is the event's own, stamped by the caller from its clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .detectors import Context, Signal
+from .events import ActorKind, RequestEvent, ipv6_prefix, network_of
+from .policy import RANK, Policy
+from .site import Access, Kind, SiteModel
+from .state import MemoryState
+from .state.actor import ActorState
+
+MAX_REASONS = 8
+
+
+@dataclass(slots=True)
+class Decision:
+    """What to do about one request, and why.
+
+    `action` is what the full policy reaches; `enforced` is what to actually do (`allow` in
+    shadow mode, or a weaker action when only shadowed rules reached `action`); `simulated`
+    says the two differ. `key` is the actor the decision applies to (`ip:203.0.113.9`).
+    """
+
+    action: str
+    scope: str
+    key: str
+    ttl: float
+    origin: str
+    reasons: tuple[str, ...]
+    score: int
+    simulated: bool
+    enforced: str
+    time: float
+
+    @property
+    def value(self) -> str:
+        """The actor the decision applies to, without its kind (`203.0.113.9`)."""
+        return self.key.partition(":")[2]
+
+    @property
+    def expires(self) -> float:
+        """When the decision stops applying (event time)."""
+        return self.time + self.ttl
+
+    @property
+    def rank(self) -> int:
+        """Strength of the enforced action, for picking the strongest of several."""
+        return RANK[self.enforced]
+
+    @property
+    def reference(self) -> str:
+        """A short id to show the visitor instead of the private reasons."""
+        raw = f"{self.key}|{self.time:.3f}|{self.origin}".encode()
+        return hashlib.blake2b(raw, digest_size=6).hexdigest()
+
+
+ALLOW = Decision("allow", "", "", 0.0, "default/allow", (), 0, False, "allow", 0.0)
+
+
+class NetworkInfo(Protocol):
+    """What the engine needs to know about addresses and crawlers."""
+
+    def origin(self, ip: str) -> frozenset[str]:
+        """Tags of the networks `ip` belongs to (`shared:*`, `datacenter`, `vpn`, `tor`)."""
+        ...
+
+    def crawler(self, user_agent: str, ip: str, now: float) -> Any:
+        """A crawler verdict (with `status` and `reason`) or None for non-crawlers."""
+        ...
+
+
+class NoNetworkInfo:
+    """Knows nothing about networks or crawlers (for tests of other parts)."""
+
+    def origin(self, ip: str) -> frozenset[str]:
+        """No tags."""
+        return frozenset()
+
+    def crawler(self, user_agent: str, ip: str, now: float) -> Any:
+        """No crawler verdicts."""
+        return None
+
+
+class Guard:
+    """Decides on requests: the engine shared by every integration and by log replay."""
+
+    def __init__(
+        self,
+        site: SiteModel | None = None,
+        policy: Policy | None = None,
+        state: MemoryState | None = None,
+        network: NetworkInfo | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.site = site if site is not None else SiteModel.default()
+        self.policy = policy if policy is not None else Policy()
+        self.state = state if state is not None else MemoryState()
+        self.network = network if network is not None else _default_network(self.site)
+        self.clock = clock
+        self.detectors = self.policy.build_detectors(self.site.directory_size)
+        self.counters: Counter[str] = Counter()
+        self._networks: dict[str, str] = {}
+        self._enforce = self.policy.mode == "enforce"
+
+    def now(self) -> float:
+        """The current time by the injected clock, for integrations stamping new events."""
+        return self.clock()
+
+    def decide(self, event: RequestEvent) -> Decision:
+        """Count `event`, evaluate it and return the decision for it."""
+        return self.evaluate(event)[1]
+
+    def evaluate(self, event: RequestEvent) -> tuple[Access, Decision]:
+        """Like `decide`, also returning what the site model says the request touched."""
+        now = event.time
+        access = self.site.classify(event)
+        ip = event.ip
+        ip_key = "ip:" + ip
+        if access.kind == Kind.STATIC:
+            keys = [ip_key] if event.session is None else [ip_key, "session:" + event.session]
+            self.state.observe(keys, event, access, now)
+            return access, self._held(keys, now, event.account is not None)
+        keys = [ip_key, self._network_key(ip)]
+        if event.account is not None:
+            keys.append("account:" + event.account)
+        if event.session is not None:
+            keys.append("session:" + event.session)
+        if event.device is not None:
+            keys.append("device:" + event.device)
+        states = self.state.observe(keys, event, access, now)
+        ip_state, net_state = states[0], states[1]
+        account = session = device = None
+        i = 2
+        if event.account is not None:
+            account = states[i]
+            i += 1
+        if event.session is not None:
+            session = states[i]
+            i += 1
+        if event.device is not None:
+            device = states[i]
+        principal, principal_kind = (
+            (account, ActorKind.ACCOUNT)
+            if account is not None
+            else (session, ActorKind.SESSION)
+            if session is not None
+            else (ip_state, ActorKind.IP)
+        )
+        if device is not None and event.account is not None:
+            device.note_account(event.account)
+        origin = self.network.origin(ip)
+        shared = any(tag.startswith("shared") for tag in origin) if origin else False
+        crawler = self.network.crawler(event.user_agent, ip, now)
+        partner = (
+            self.policy.partner_for(ip, event.account, event.user_agent)
+            if (self.policy.partners)
+            else None
+        )
+        if partner is not None:
+            return access, self._partner(partner, principal, principal_kind, keys, now)
+        ctx = Context(
+            event,
+            access,
+            now,
+            ip_state,
+            net_state,
+            account,
+            session,
+            device,
+            principal,
+            principal_kind,
+            shared,
+            origin,
+            crawler,
+            self.state.known_people,
+            principal.fresh,
+        )
+        signals: list[Signal] = []
+        for detector in self.detectors:
+            found = detector.evaluate(ctx)
+            if found:
+                signals.extend(found)
+        return access, self._conclude(signals, ctx, keys)
+
+    def _conclude(self, signals: list[Signal], ctx: Context, keys: list[str]) -> Decision:
+        now = ctx.now
+        policy = self.policy
+        limit = self._limits(ctx) if ctx.new_people or ctx.access.page else None
+        if not signals and limit is None:
+            return self._held(keys, now, ctx.account is not None)
+        by_scope = {
+            ActorKind.IP: ctx.ip,
+            ActorKind.NET: ctx.net,
+            ActorKind.ACCOUNT: ctx.account,
+            ActorKind.SESSION: ctx.session,
+            ActorKind.DEVICE: ctx.device,
+        }
+        best: tuple[float, float, str, list[Signal]] | None = None
+        if signals:
+            grouped: dict[str, list[Signal]] = {}
+            for s in signals:
+                grouped.setdefault(s.scope, []).append(s)
+                self.counters[f"detector/{s.rule}/hit"] += 1
+            for scope, group in grouped.items():
+                full = _combine(s.weight for s in group)
+                enforced = _combine(s.weight for s in group if not policy.is_shadow(s.rule))
+                actor = by_scope.get(scope) or ctx.principal
+                _remember(actor, full, group)
+                if best is None or full > best[0]:
+                    best = (full, enforced, scope, group)
+        action = enforced_action = "allow"
+        score, origin, scope_kind, reasons = 0, "default/allow", ctx.principal_kind, ()
+        if best is not None:
+            full, enforced, scope_kind, group = best
+            score = round(full)
+            action = policy.action_for(full, enforced_only=False)
+            enforced_action = policy.action_for(enforced, enforced_only=True)
+            strongest = max(group, key=lambda s: s.weight)
+            origin = f"threshold/{action}" if action != "allow" else f"detector/{strongest.rule}"
+            reasons = tuple(s.reason for s in sorted(group, key=lambda s: -s.weight))
+        if limit is not None and RANK[limit[0]] > RANK[action]:
+            action, origin, reason, shadow = limit
+            enforced_action = "allow" if shadow else action
+            reasons = (reason, *reasons)
+            scope_kind = ctx.principal_kind
+        actor = by_scope.get(scope_kind) or ctx.principal
+        if action == "allow" and not reasons:
+            return self._held(keys, now, ctx.account is not None)
+        if ctx.shared and scope_kind in (ActorKind.IP, ActorKind.NET):
+            action, enforced_action, scope_kind, actor = self._spare_shared(
+                ctx, action, enforced_action, scope_kind, actor
+            )
+        if not self._enforce:
+            enforced_action = "allow"
+        if RANK[action] > RANK.get(actor.verdict, 0):
+            actor.verdict = action
+        decision = Decision(
+            action,
+            scope_kind,
+            actor.key,
+            policy.durations.get(action, 0.0),
+            origin,
+            reasons,
+            score,
+            enforced_action != action,
+            enforced_action,
+            now,
+        )
+        if action != "allow":
+            self.counters[
+                f"action/{action}/{'issued' if not decision.simulated else 'simulated'}"
+            ] += 1
+        if enforced_action != "allow" and enforced_action != "cap":
+            self.state.record_decision(decision)
+        held = self._held(keys, now, ctx.account is not None)
+        return held if held.rank > decision.rank else decision
+
+    def _spare_shared(
+        self, ctx: Context, action: str, enforced: str, scope: str, actor: ActorState
+    ) -> tuple[str, str, str, ActorState]:
+        """Many people share this address: never block it; act on the session when known."""
+        if ctx.session is not None:
+            return action, enforced, ActorKind.SESSION, ctx.session
+        cap = "challenge"
+        if RANK[action] > RANK[cap]:
+            action = cap
+        if RANK[enforced] > RANK[cap]:
+            enforced = cap
+        return action, enforced, scope, actor
+
+    def _limits(self, ctx: Context) -> tuple[str, str, str, bool] | None:
+        """The strongest data limit this request exceeds: (action, origin, reason, shadow)."""
+        policy = self.policy
+        p = ctx.principal
+        found: tuple[str, str, str, bool] | None = None
+        if ctx.new_people:
+            verified = ctx.crawler is not None and ctx.crawler.status == "verified"
+            for limit in policy.limits:
+                if limit.guests_only and (ctx.account is not None or verified):
+                    continue
+                count = p.people_day if limit.per == "day" else p.people_hour
+                if ctx.shared and ctx.principal_kind == ActorKind.IP:
+                    continue  # a shared address is many guests; the detectors weigh it instead
+                if count > limit.limit and (found is None or RANK[limit.then] > RANK[found[0]]):
+                    who = "guests" if limit.guests_only else "anyone"
+                    reason = (
+                        f"received the data of {count:,.0f} people in a {limit.per}; "
+                        f"the limit for {who} is {limit.limit:,.0f}"
+                    )
+                    found = (limit.then, f"limit/{limit.name}", reason, limit.shadow)
+        page = ctx.access.page
+        if (
+            policy.max_page
+            and page > policy.max_page
+            and (found is None or RANK["cap"] > RANK[found[0]])
+        ):
+            reason = f"asked for page {page:,}; paging stops at page {policy.max_page:,}"
+            found = ("cap", "limit/max-page", reason, False)
+        return found
+
+    def _partner(
+        self, partner: Any, principal: ActorState, kind: str, keys: list[str], now: float
+    ) -> Decision:
+        if partner.expires is not None and now > partner.expires:
+            self.counters[f"partner/{partner.name}/expired"] += 1
+            return self._held(keys, now)
+        if partner.people_per_day and principal.people_day > partner.people_per_day:
+            reason = (
+                f"partner {partner.name} ({partner.purpose}) exceeded its quota of "
+                f"{partner.people_per_day:,.0f} people per day"
+            )
+            enforced = "throttle" if self._enforce else "allow"
+            return Decision(
+                "throttle",
+                kind,
+                principal.key,
+                self.policy.durations["throttle"],
+                f"partner/{partner.name}/quota",
+                (reason,),
+                0,
+                enforced != "throttle",
+                enforced,
+                now,
+            )
+        return Decision(
+            "allow", kind, principal.key, 0.0, f"partner/{partner.name}", (), 0, False, "allow", now
+        )
+
+    def _held(self, keys: list[str], now: float, logged_in: bool = False) -> Decision:
+        """The strongest decision still in force against any of `keys`, else ALLOW."""
+        if self.state.decisions:
+            held = self.state.active_decision(keys, now)
+            if held is not None and not (logged_in and held.enforced == "require_login"):
+                return held
+        return ALLOW
+
+    def _network_key(self, ip: str) -> str:
+        if ":" not in ip:
+            return "net:" + network_of(ip)
+        key = self._networks.get(ip)
+        if key is None:
+            if len(self._networks) > 100_000:
+                self._networks.clear()
+            key = self._networks[ip] = "net:" + ipv6_prefix(ip, 64)
+        return key
+
+
+def _combine(weights: Iterable[float]) -> float:
+    """Combine independent pieces of evidence: 1 - Π(1 - w/100), as a 0-100 score."""
+    remaining = 1.0
+    for w in weights:
+        remaining *= 1.0 - w / 100.0
+    return 100.0 * (1.0 - remaining)
+
+
+def _remember(actor: ActorState, score: float, signals: list[Signal]) -> None:
+    rounded = round(score)
+    actor.score = rounded
+    if rounded > actor.peak:
+        actor.peak = rounded
+    reasons = dict(actor.reasons_by_rule) if actor.reasons_by_rule else {}
+    for s in signals:
+        if s.weight > 0 or s.rule not in reasons:
+            reasons[s.rule] = s.reason
+    if len(reasons) > MAX_REASONS:
+        reasons = dict(list(reasons.items())[-MAX_REASONS:])
+    actor.reasons_by_rule = reasons
+
+
+def _default_network(site: SiteModel) -> NetworkInfo:
+    from .netinfo import PublishedNetworkInfo
+
+    return PublishedNetworkInfo(site.shared_ranges)

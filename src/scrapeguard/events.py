@@ -1,0 +1,117 @@
+"""Request events and the actor keys derived from them.
+
+A `RequestEvent` is one request as scrapeguard sees it, whether it arrives inline from the
+middleware, from a proxy's forward-auth call, or from a line of an access log. Fields that a
+source cannot know stay `None`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Disclosure(NamedTuple):
+    """Personal data of `count` people that one response disclosed.
+
+    `subject` identifies the person (a user id or handle). A list page whose individual people
+    are unknown (log replay of a search or directory page) is one disclosure whose `subject`
+    names the page and whose `count` is its page size.
+    """
+
+    subject: str
+    fields: tuple[str, ...] = ()
+    count: int = 1
+    sensitivity: str = "normal"
+
+
+@dataclass(slots=True)
+class RequestEvent:
+    """One HTTP request and what its response disclosed.
+
+    `time` is seconds since the epoch (UTC). `disclosed` is `None` when the source does not say
+    what the response disclosed; the site model then infers it from the route.
+    """
+
+    time: float
+    ip: str
+    method: str = "GET"
+    path: str = "/"
+    query: str = ""
+    status: int = 200
+    bytes: int = 0
+    host: str = ""
+    user_agent: str = ""
+    referer: str = ""
+    accept_language: str | None = None
+    headers: dict[str, str] | None = None
+    session: str | None = None
+    device: str | None = None
+    account: str | None = None
+    account_created: float | None = None
+    tls_fingerprint: str | None = None
+    disclosed: tuple[Disclosure, ...] | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class ActorKind:
+    """Names of the kinds of actor an event is attributed to."""
+
+    IP = "ip"
+    NET = "net"
+    ACCOUNT = "account"
+    SESSION = "session"
+    DEVICE = "device"
+    FINGERPRINT = "fingerprint"
+    CAMPAIGN = "campaign"
+
+
+def network_of(ip: str) -> str:
+    """Return the network an address belongs to: its IPv4 /24 or its IPv6 /64, as a CIDR."""
+    if ":" not in ip:
+        head, _, _ = ip.rpartition(".")
+        return head + ".0/24" if head else ip
+    return ipv6_prefix(ip, 64)
+
+
+def ipv6_prefix(ip: str, bits: int) -> str:
+    """Return the /`bits` prefix (a multiple of 16) of an IPv6 address as a CIDR string."""
+    groups = _expand_ipv6(ip)
+    if groups is None:
+        return ip
+    keep = bits // 16
+    return ":".join(groups[:keep]) + "::/" + str(bits)
+
+
+def _expand_ipv6(ip: str) -> list[str] | None:
+    ip = ip.split("%", 1)[0]
+    if "::" in ip:
+        head, _, tail = ip.partition("::")
+        left = head.split(":") if head else []
+        right = tail.split(":") if tail else []
+        missing = 8 - len(left) - len(right)
+        if missing < 0:
+            return None
+        groups = left + ["0"] * missing + right
+    else:
+        groups = ip.split(":")
+    if len(groups) != 8:
+        return None
+    return [g.lower().lstrip("0") or "0" for g in groups]
+
+
+def fingerprint_of(event: RequestEvent) -> str:
+    """A short, stable fingerprint of the client software: user agent plus header traits.
+
+    Header traits are only what the source knows (accept-language presence, the proxy's TLS
+    fingerprint, the set of header names); log replay fingerprints by user agent alone.
+    """
+    parts = [event.user_agent]
+    if event.tls_fingerprint:
+        parts.append(event.tls_fingerprint)
+    if event.headers is not None:
+        parts.append(",".join(sorted(event.headers)))
+        parts.append("al" if event.accept_language else "-")
+    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "replace"), digest_size=8)
+    return digest.hexdigest()

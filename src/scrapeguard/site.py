@@ -1,0 +1,377 @@
+"""The site model: which routes disclose whose personal data, and what the other routes are.
+
+A site model is read from the `site:` and `network:` sections of a YAML file (see
+docs/site-model.md). Without a file, `SiteModel.default()` recognises common profile, search,
+login, sign-up and static routes, so that `scrapeguard analyze` works on any log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from .config import Document, Errors, load_file
+from .events import Disclosure, RequestEvent
+
+SENSITIVITIES = ("low", "normal", "high")
+
+
+class Kind:
+    """What a route is, from scrapeguard's point of view."""
+
+    PERSON = "person"  # discloses one person's data (a profile page or API object)
+    LIST = "list"  # discloses a page of people (directory, followers, API listing)
+    SEARCH = "search"  # people search: discloses a page of people matching a term
+    LOOKUP = "lookup"  # contact-point lookup: find a person by email or phone number
+    SIGNUP = "signup"
+    LOGIN = "login"
+    STATIC = "static"
+    TRAP = "trap"
+    ROBOTS = "robots"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class Access:
+    """What one request touched, as the site model understands it."""
+
+    kind: str
+    route: str = ""
+    disclosures: tuple[Disclosure, ...] = ()
+    people: int = 0
+    subject_number: int | None = None
+    term: str | None = None
+    page: int = 0
+    sensitive: bool = False
+    disallowed: bool = False
+    miss: bool = False
+
+
+STATIC_ACCESS = Access(Kind.STATIC)
+OTHER_ACCESS = Access(Kind.OTHER)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route of the site model."""
+
+    kind: str
+    pattern: str
+    subject: str | None = None
+    fields: tuple[str, ...] = ()
+    sensitivity: str = "normal"
+    page_size: int = 0
+    page_param: str = "page"
+    param: str = "q"
+    methods: tuple[str, ...] = ()
+    miss_status: tuple[int, ...] = (404, 204)
+
+
+@dataclass
+class SiteModel:
+    """Routes of a site and the network facts scrapeguard needs about it."""
+
+    routes: list[Route]
+    robots_disallow: list[str] = field(default_factory=list)
+    trusted_proxies: list[str] = field(default_factory=list)
+    shared_ranges: list[str] = field(default_factory=list)
+    directory_size: int = 0
+    static_extensions: tuple[str, ...] = (
+        ".css",
+        ".js",
+        ".mjs",
+        ".map",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".svg",
+        ".ico",
+        ".webp",
+        ".avif",
+        ".woff",
+        ".woff2",
+        ".ttf",
+        ".otf",
+        ".eot",
+        ".mp4",
+        ".webm",
+        ".mp3",
+    )
+
+    def __post_init__(self) -> None:
+        self._matcher = _compile(self.routes)
+        self._subject_groups = [f"g{i}_{r.subject}" for i, r in enumerate(self.routes)]
+        self._disallow = _compile_globs(self.robots_disallow)
+
+    @classmethod
+    def default(cls) -> SiteModel:
+        """A model of common conventions, used when no site file is given."""
+        person = [
+            "/u/{id}",
+            "/user/{id}",
+            "/users/{id}",
+            "/profile/{id}",
+            "/profiles/{id}",
+            "/people/{id}",
+            "/members/{id}",
+            "/member/{id}",
+            "/in/{id}",
+            "/@{id}",
+            "/api/users/{id}",
+            "/api/v1/users/{id}",
+            "/api/v2/users/{id}",
+        ]
+        routes = [Route(Kind.STATIC, p) for p in ("/static/*", "/assets/*", "/favicon.ico")]
+        routes += [Route(Kind.PERSON, p, subject="id", fields=("profile",)) for p in person]
+        routes += [
+            Route(Kind.SEARCH, "/search", page_size=20, fields=("profile",)),
+            Route(Kind.LOOKUP, "/find", fields=("profile",)),
+            Route(Kind.SIGNUP, "/signup"),
+            Route(Kind.SIGNUP, "/register"),
+            Route(Kind.LOGIN, "/login"),
+            Route(Kind.LOGIN, "/signin"),
+        ]
+        return cls(routes)
+
+    def classify(self, event: RequestEvent) -> Access:
+        """Say what `event` touched and which people's data its response disclosed.
+
+        When the event itself says what was disclosed (inline integrations do), that wins
+        over what the route implies.
+        """
+        path = event.path
+        if path.endswith(self.static_extensions):
+            return STATIC_ACCESS
+        m = self._matcher.match(path)
+        if m is None:
+            if path == "/robots.txt":
+                return Access(Kind.ROBOTS)
+            if self._disallow is not None and self._disallow.match(path):
+                return Access(Kind.OTHER, disallowed=True)
+            return OTHER_ACCESS
+        index = int(m.lastgroup[1:])  # type: ignore[index]
+        route = self.routes[index]
+        kind = route.kind
+        if kind == Kind.STATIC:
+            return STATIC_ACCESS
+        access = Access(kind, route.pattern, sensitive=route.sensitivity == "high")
+        if self._disallow is not None and self._disallow.match(path):
+            access.disallowed = True
+        if kind == Kind.TRAP or kind == Kind.SIGNUP or kind == Kind.LOGIN:
+            return access
+        ok = 200 <= event.status < 400
+        if kind == Kind.PERSON:
+            subject = m.group(self._subject_groups[index]) or path
+            if "%" in subject:
+                subject = unquote(subject)
+            if subject.isdigit() and len(subject) < 19:
+                access.subject_number = int(subject)
+            if ok:
+                access.disclosures = (Disclosure(subject, route.fields, 1, route.sensitivity),)
+                access.people = 1
+        elif kind == Kind.LOOKUP:
+            access.term = _param(event.query, route.param)
+            access.miss = event.status in route.miss_status
+            if ok and not access.miss:
+                key = "lookup:" + (access.term or path)
+                access.disclosures = (Disclosure(key, route.fields, 1, route.sensitivity),)
+                access.people = 1
+        else:  # LIST or SEARCH
+            page_text = _param(event.query, route.page_param)
+            access.page = int(page_text) if page_text and page_text.isdigit() else 1
+            if kind == Kind.SEARCH:
+                access.term = (_param(event.query, route.param) or "").lower()
+            if ok and route.page_size:
+                key = f"{path}?{access.term or ''}#{access.page}"
+                disclosure = Disclosure(key, route.fields, route.page_size, route.sensitivity)
+                access.disclosures = (disclosure,)
+                access.people = route.page_size
+        if event.disclosed is not None:
+            access.disclosures = event.disclosed
+            access.people = sum(d.count for d in event.disclosed)
+        return access
+
+
+def _unquote(text: str) -> str:
+    return unquote(text) if "%" in text else text
+
+
+def _param(query: str, name: str) -> str | None:
+    if not query:
+        return None
+    prefix = name + "="
+    for part in query.split("&"):
+        if part.startswith(prefix):
+            value = part[len(prefix) :].replace("+", " ")
+            return _unquote(value)
+    return None
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}|\*")
+
+
+def _pattern_regex(pattern: str, group_prefix: str) -> str:
+    out, pos = [], 0
+    for m in _PLACEHOLDER.finditer(pattern):
+        out.append(re.escape(pattern[pos : m.start()]))
+        out.append(".*" if m.group(0) == "*" else f"(?P<{group_prefix}{m.group(1)}>[^/]+)")
+        pos = m.end()
+    out.append(re.escape(pattern[pos:]))
+    return "".join(out)
+
+
+def _compile(routes: list[Route]) -> re.Pattern[str]:
+    # One alternation in which route N is the outer group `rN`, so `lastgroup` names the route;
+    # its placeholders are groups `gN_<name>`.
+    parts = [f"(?P<r{i}>{_pattern_regex(r.pattern, f'g{i}_')}/?$)" for i, r in enumerate(routes)]
+    return re.compile("|".join(parts) if parts else r"(?!)")
+
+
+def _compile_globs(globs: list[str]) -> re.Pattern[str] | None:
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{_pattern_regex(g, 'x')})" for g in globs))
+
+
+# Loading and validation -------------------------------------------------------------------
+
+_LIST_KINDS = {
+    "search": Kind.SEARCH,
+    "lookup": Kind.LOOKUP,
+    "signup": Kind.SIGNUP,
+    "login": Kind.LOGIN,
+    "static": Kind.STATIC,
+    "traps": Kind.TRAP,
+}
+_SITE_KEYS = {"name", "directory_size", "personal_data", "robots_disallow", *_LIST_KINDS}
+_ROUTE_KEYS = {
+    "route",
+    "subject",
+    "fields",
+    "sensitivity",
+    "list",
+    "page_size",
+    "page_param",
+    "param",
+    "methods",
+    "miss_status",
+}
+
+
+def load_site(path: str) -> SiteModel:
+    """Read a site model file; every problem is reported at once as a `ConfigError`."""
+    return site_from_document(load_file(path))
+
+
+def site_from_document(doc: Document) -> SiteModel:
+    """Build a `SiteModel` from the `site:` and `network:` sections of a parsed document."""
+    errors = Errors(doc)
+    top = errors.mapping(doc.data, ())
+    site = errors.mapping(top.get("site"), ("site",))
+    errors.unknown_keys(site, ("site",), _SITE_KEYS)
+    routes: list[Route] = []
+    # Traps first: a canary profile would otherwise match the ordinary profile route.
+    order = ["traps", "static", "personal_data", "search", "lookup", "signup", "login"]
+    for section in order:
+        path = ("site", section)
+        for i, item in enumerate(errors.sequence(site.get(section), path)):
+            route = _route(errors, item, (*path, i), _LIST_KINDS.get(section))
+            if route is not None:
+                routes.append(route)
+    disallow = [
+        errors.string(v, ("site", "robots_disallow", i))
+        for i, v in enumerate(
+            errors.sequence(site.get("robots_disallow"), ("site", "robots_disallow"))
+        )
+    ]
+    network = errors.mapping(top.get("network"), ("network",))
+    errors.unknown_keys(network, ("network",), {"trusted_proxies", "shared_ranges"})
+    proxies = _cidrs(errors, network.get("trusted_proxies"), ("network", "trusted_proxies"))
+    shared = _cidrs(errors, network.get("shared_ranges"), ("network", "shared_ranges"))
+    size = int(errors.number(site.get("directory_size"), ("site", "directory_size"), 0))
+    errors.raise_if_any()
+    if not site.get("static"):
+        routes.insert(0, Route(Kind.STATIC, "/static/*"))
+    return SiteModel(routes, [d for d in disallow if d], proxies, shared, size)
+
+
+def _route(
+    errors: Errors, item: Any, path: tuple[str | int, ...], kind: str | None
+) -> Route | None:
+    if isinstance(item, str):
+        item = {"route": item}
+    spec = errors.mapping(item, path)
+    if not spec:
+        return None
+    errors.unknown_keys(spec, path, _ROUTE_KEYS)
+    pattern = errors.string(spec.get("route"), (*path, "route"))
+    if not pattern.startswith("/"):
+        errors.add((*path, "route"), f"must start with '/', got {pattern!r}")
+        return None
+    placeholders = [m.group(1) for m in _PLACEHOLDER.finditer(pattern) if m.group(1)]
+    fields = tuple(str(f) for f in errors.sequence(spec.get("fields"), (*path, "fields")))
+    sensitivity = errors.choice(
+        spec.get("sensitivity"), (*path, "sensitivity"), SENSITIVITIES, "normal"
+    )
+    page_size, page_param = 0, "page"
+    listing = spec.get("list")
+    if kind is None:  # personal_data: a person route or a list route
+        if listing:
+            kind = Kind.LIST
+            listing = (
+                {"page_size": 20} if listing is True else errors.mapping(listing, (*path, "list"))
+            )
+            page_size = int(
+                errors.number(listing.get("page_size"), (*path, "list", "page_size"), 20, 1)
+            )
+            page_param = errors.string(
+                listing.get("page_param"), (*path, "list", "page_param"), "page"
+            )
+        else:
+            kind = Kind.PERSON
+            subject = spec.get("subject") or (placeholders[0] if len(placeholders) == 1 else None)
+            if subject not in placeholders:
+                errors.add(
+                    (*path, "subject"),
+                    "must name a {placeholder} of the route "
+                    f"(route has: {', '.join(placeholders) or 'none'})",
+                )
+            return Route(
+                kind, pattern, subject=str(subject), fields=fields, sensitivity=sensitivity
+            )
+    if kind == Kind.SEARCH:
+        page_size = int(errors.number(spec.get("page_size"), (*path, "page_size"), 20, 0))
+        page_param = errors.string(spec.get("page_param"), (*path, "page_param"), "page")
+    methods = tuple(
+        str(m).upper() for m in errors.sequence(spec.get("methods"), (*path, "methods"))
+    )
+    miss = tuple(
+        int(errors.number(s, (*path, "miss_status", i), 404, 100, 599))
+        for i, s in enumerate(errors.sequence(spec.get("miss_status"), (*path, "miss_status")))
+    )
+    return Route(
+        kind,
+        pattern,
+        fields=fields,
+        sensitivity=sensitivity,
+        page_size=page_size,
+        page_param=page_param,
+        param=errors.string(spec.get("param"), (*path, "param"), "q"),
+        methods=methods,
+        miss_status=miss or (404, 204),
+    )
+
+
+def _cidrs(errors: Errors, value: Any, path: tuple[str | int, ...]) -> list[str]:
+    import ipaddress
+
+    out = []
+    for i, item in enumerate(errors.sequence(value, path)):
+        try:
+            out.append(str(ipaddress.ip_network(str(item), strict=False)))
+        except ValueError:
+            errors.add((*path, i), f"not an IP address or CIDR range: {item!r}")
+    return out

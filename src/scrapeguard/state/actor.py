@@ -1,0 +1,384 @@
+"""What scrapeguard remembers about one actor, and how one request updates it.
+
+`ActorState.observe` is the only code that changes an actor's counters. It is pure: the time
+is the event's own, so replaying a log gives the same state as seeing the traffic inline.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..events import RequestEvent
+from ..site import Access, Kind
+
+HOUR = 3600.0
+DAY = 86400.0
+
+# Bounded containers: an actor cannot grow our memory without limit.
+MAX_EXACT_SUBJECTS = 20_000
+BLOOM_BITS = 1 << 21
+MAX_SMALL_SET = 256
+LONG_PAUSE = 60.0
+SESSION_GAP = 1800.0
+
+
+def window_add(w: list[float], now: float, size: float, amount: float) -> float:
+    """Add `amount` to a sliding window `[start, current, previous]`; return the estimate.
+
+    The estimate weighs the previous fixed window by how much of it still overlaps the
+    sliding window ending at `now` (the sliding-window counter approximation).
+    """
+    start = w[0]
+    if now >= start + size:
+        w[2] = w[1] if now < start + 2 * size else 0.0
+        w[0] = now - (now - start) % size if start else now
+        w[1] = 0.0
+    w[1] += amount
+    overlap = 1.0 - (now - w[0]) / size
+    return w[2] * max(overlap, 0.0) + w[1]
+
+
+class Sketch:
+    """Set membership for the subjects an actor has seen.
+
+    Exact up to `MAX_EXACT_SUBJECTS` keys, then a Bloom filter: its rare false "already seen"
+    answers only ever undercount, never overcount, what a scraper took.
+    """
+
+    __slots__ = ("keys", "bloom")
+
+    def __init__(self) -> None:
+        self.keys: set[str] | None = set()
+        self.bloom: bytearray | None = None
+
+    def add(self, key: str) -> bool:
+        """Add `key`; return True if it was not seen before."""
+        keys = self.keys
+        if keys is not None:
+            if key in keys:
+                return False
+            keys.add(key)
+            if len(keys) > MAX_EXACT_SUBJECTS:
+                self._to_bloom(keys)
+            return True
+        return self._bloom_add(key)
+
+    def _to_bloom(self, keys: set[str]) -> None:
+        self.bloom = bytearray(BLOOM_BITS // 8)
+        self.keys = None
+        for k in keys:
+            self._bloom_add(k)
+
+    def _bloom_add(self, key: str) -> bool:
+        bloom = self.bloom
+        assert bloom is not None
+        h = hash(key)
+        new = False
+        for i in range(3):
+            bit = (h >> (i * 21)) % BLOOM_BITS
+            byte, mask = bit >> 3, 1 << (bit & 7)
+            if not bloom[byte] & mask:
+                bloom[byte] |= mask
+                new = True
+        return new
+
+
+class Counted:
+    """A weighted distinct count: how many people the distinct subjects stand for."""
+
+    __slots__ = ("sketch", "total")
+
+    def __init__(self) -> None:
+        self.sketch = Sketch()
+        self.total = 0
+
+    def add(self, key: str, weight: int) -> None:
+        """Count `weight` people for `key` unless it was counted before."""
+        if self.sketch.add(key):
+            self.total += weight
+
+
+class Extra:
+    """Rarely needed counters, allocated only for actors that use search, lookup or sign-up."""
+
+    __slots__ = (
+        "searches",
+        "terms",
+        "short_terms",
+        "walk",
+        "last_term",
+        "max_page",
+        "deep_pages",
+        "lookups",
+        "lookup_misses",
+        "signups",
+        "logins",
+        "accounts",
+        "traps",
+        "disallowed",
+        "robots",
+    )
+
+    def __init__(self) -> None:
+        self.searches = 0
+        self.terms: set[str] = set()
+        self.short_terms = 0
+        self.walk = 0
+        self.last_term = ""
+        self.max_page = 0
+        self.deep_pages = 0
+        self.lookups = 0
+        self.lookup_misses = 0
+        self.signups: list[float] = [0.0, 0.0, 0.0]
+        self.logins: list[float] = [0.0, 0.0, 0.0]
+        self.accounts: set[str] = set()
+        self.traps = 0
+        self.disallowed = 0
+        self.robots = 0
+
+
+class ActorState:
+    """Counters, windows and the last verdict for one actor key."""
+
+    __slots__ = (
+        "key",
+        "first",
+        "last",
+        "requests",
+        "pages",
+        "statics",
+        "personal",
+        "people",
+        "subjects",
+        "distinct",
+        "hour",
+        "day",
+        "seq_last",
+        "seq_run",
+        "seq_max",
+        "gaps",
+        "gap_mean",
+        "gap_m2",
+        "max_gap",
+        "pauses",
+        "streak",
+        "last_page",
+        "session_start",
+        "cookieless",
+        "extra",
+        "score",
+        "peak",
+        "reasons_by_rule",
+        "verdict",
+        "bot",
+        "account_created",
+        "people_hour",
+        "people_day",
+        "fresh",
+        "agent",
+        "agent_changes",
+    )
+
+    def __init__(self, key: str, now: float) -> None:
+        self.key = key
+        self.first = now
+        self.last = now
+        self.requests = 0
+        self.pages = 0
+        self.statics = 0
+        self.personal = 0
+        self.people = 0
+        self.subjects: Sketch | str | None = None
+        self.distinct = 0
+        self.hour: list[float] | None = None
+        self.day: list[float] | None = None
+        self.people_hour = 0.0
+        self.people_day = 0.0
+        self.seq_last = -1
+        self.seq_run = 0
+        self.seq_max = 0
+        self.gaps = 0
+        self.gap_mean = 0.0
+        self.gap_m2 = 0.0
+        self.max_gap = 0.0
+        self.pauses = 0
+        self.streak = 0
+        self.last_page = 0.0
+        self.session_start = now
+        self.cookieless = 0
+        self.extra: Extra | None = None
+        self.score = 0
+        self.peak = 0
+        self.reasons_by_rule: dict[str, str] | None = None
+        self.fresh = 0
+        self.agent = ""
+        self.agent_changes = 0
+        self.verdict = "allow"
+        self.bot: str | None = None
+        self.account_created: float | None = None
+
+    @property
+    def distinct_people(self) -> int:
+        """Distinct people whose data this actor received (each list page counted by size)."""
+        return self.distinct
+
+    def more(self) -> Extra:
+        """The rarely used counters, created on first use."""
+        if self.extra is None:
+            self.extra = Extra()
+        return self.extra
+
+    def observe(self, event: RequestEvent, access: Access, now: float) -> None:
+        """Count one request; `fresh` becomes the number of people it disclosed that were new
+        to this actor."""
+        self.requests += 1
+        if now > self.last:
+            self.last = now
+        elif now < self.first:
+            self.first = now
+        kind = access.kind
+        self.fresh = 0
+        if kind == Kind.STATIC:
+            self.statics += 1
+            return
+        self.pages += 1
+        self._time_page(now)
+        if event.headers is not None and event.session is None:
+            self.cookieless += 1
+        if (kind != Kind.OTHER and kind != Kind.PERSON) or access.disallowed:
+            self._observe_route(event, access, now)
+        if access.disclosures:
+            new = self._disclose(access, now)
+            self.fresh = new
+            agent = event.user_agent
+            if agent != self.agent:
+                if self.agent:
+                    self.agent_changes += 1
+                self.agent = agent
+        number = access.subject_number
+        if number is not None:
+            step = number - self.seq_last
+            if 0 < step <= 3 or (self.seq_run and -3 <= step < 0):
+                self.seq_run += 1
+                if self.seq_run > self.seq_max:
+                    self.seq_max = self.seq_run
+            else:
+                self.seq_run = 0
+            self.seq_last = number
+
+    def _disclose(self, access: Access, now: float) -> int:
+        self.personal += 1
+        self.people += access.people
+        new = 0
+        seen = self.subjects
+        for d in access.disclosures:
+            if seen is None:
+                # Most actors only ever see one subject: hold it as a plain string.
+                seen = d.subject
+                new += d.count
+            elif seen.__class__ is str:
+                if d.subject != seen:
+                    sketch = Sketch()
+                    sketch.add(seen)  # type: ignore[arg-type]
+                    sketch.add(d.subject)
+                    seen = sketch
+                    new += d.count
+            elif seen.add(d.subject):  # type: ignore[union-attr]
+                new += d.count
+        self.subjects = seen
+        if new:
+            self.distinct += new
+            if self.hour is None or self.day is None:
+                self.hour = [now, 0.0, 0.0]
+                self.day = [now, 0.0, 0.0]
+            self.people_hour = window_add(self.hour, now, HOUR, new)
+            self.people_day = window_add(self.day, now, DAY, new)
+        return new
+
+    def _time_page(self, now: float) -> None:
+        last = self.last_page
+        self.last_page = now
+        if not last:
+            return
+        gap = now - last
+        if gap < 0:
+            return
+        if gap > self.max_gap:
+            self.max_gap = gap
+        if gap >= SESSION_GAP:
+            self.session_start = now
+        if gap >= LONG_PAUSE:
+            self.pauses += 1
+            self.streak = 0
+            return
+        self.streak += 1
+        self.gaps += 1
+        delta = gap - self.gap_mean
+        self.gap_mean += delta / self.gaps
+        self.gap_m2 += delta * (gap - self.gap_mean)
+
+    def _observe_route(self, event: RequestEvent, access: Access, now: float) -> None:
+        kind = access.kind
+        x = self.more()
+        if access.disallowed:
+            x.disallowed += 1
+        if kind == Kind.SEARCH:
+            x.searches += 1
+            term = access.term or ""
+            if access.page > x.max_page:
+                x.max_page = access.page
+            if access.page > 1:
+                x.deep_pages += 1
+            if term and term != x.last_term:
+                if len(x.terms) < MAX_SMALL_SET * 4:
+                    x.terms.add(term)
+                if len(term) <= 3:
+                    x.short_terms += 1
+                if _adjacent(x.last_term, term):
+                    x.walk += 1
+                x.last_term = term
+        elif kind == Kind.LIST:
+            if access.page > x.max_page:
+                x.max_page = access.page
+            if access.page > 1:
+                x.deep_pages += 1
+        elif kind == Kind.LOOKUP:
+            x.lookups += 1
+            if access.miss:
+                x.lookup_misses += 1
+        elif kind == Kind.SIGNUP:
+            if event.method == "POST":
+                window_add(x.signups, now, DAY, 1)
+                if event.account:
+                    self.note_account(event.account)
+        elif kind == Kind.LOGIN:
+            if event.method == "POST":
+                window_add(x.logins, now, DAY, 1)
+                if event.account:
+                    self.note_account(event.account)
+        elif kind == Kind.TRAP:
+            x.traps += 1
+        elif kind == Kind.ROBOTS:
+            x.robots += 1
+
+    def note_account(self, account: str) -> None:
+        """Remember that `account` was used from this actor (bounded)."""
+        accounts = self.more().accounts
+        if len(accounts) < MAX_SMALL_SET:
+            accounts.add(account)
+
+    @property
+    def gap_cv(self) -> float:
+        """Coefficient of variation of the gaps between page requests (inf when unknown)."""
+        if self.gaps < 2 or self.gap_mean <= 0:
+            return math.inf
+        return math.sqrt(self.gap_m2 / (self.gaps - 1)) / self.gap_mean
+
+
+def _adjacent(previous: str, term: str) -> bool:
+    """True when `term` follows `previous` in an alphabetical or prefix walk (aa→ab, ab→abc)."""
+    if not previous:
+        return False
+    if len(term) == len(previous) + 1 and term.startswith(previous):
+        return True
+    return term > previous and previous.startswith(term[:-1])
