@@ -1,44 +1,31 @@
-"""Shared helpers: build events and guards the way integrations do."""
+"""Fixtures shared by all tests, and the CI rule that a skipped test fails."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
 
 import pytest
 
 from scrapeguard.engine import Guard, NoNetworkInfo
-from scrapeguard.events import RequestEvent
 from scrapeguard.policy import Policy
-
-T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
-BROWSER = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
-)
-
-
-def event(t: float, ip: str = "198.51.100.7", path: str = "/", **kw: object) -> RequestEvent:
-    """An event at `T0 + t` seconds."""
-    kw.setdefault("user_agent", BROWSER)
-    if "?" in path:
-        path, kw["query"] = path.split("?", 1)
-    return RequestEvent(T0 + t, ip, path=path, **kw)  # type: ignore[arg-type]
-
-
-def profiles(
-    start: float, count: int, ip: str = "198.51.100.7", every: float = 2.0, **kw: object
-) -> Iterator[RequestEvent]:
-    """`count` views of distinct profiles `/u/user<i>`, one every `every` seconds."""
-    for i in range(count):
-        yield event(start + i * every, ip, f"/u/user{i}", **kw)
-
-
-def run(guard: Guard, events: object) -> list[object]:
-    """Decide on every event; return the decisions."""
-    return [guard.decide(e) for e in events]  # type: ignore[attr-defined]
 
 
 @pytest.fixture
 def guard() -> Guard:
     """A guard with the default site model and policy, without network data."""
     return Guard(policy=Policy(), network=NoNetworkInfo())
+
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Under CI (SCRAPEGUARD_REQUIRE_REAL=1) a skipped test fails: a missing binary or
+    dataset must not pass silently."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("SCRAPEGUARD_REQUIRE_REAL") == "1" and report.skipped:
+        if hasattr(report, "wasxfail"):
+            return
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under SCRAPEGUARD_REQUIRE_REAL=1: {reason}"

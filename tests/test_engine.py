@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import BROWSER, T0, event, profiles, run
+from support import BROWSER, T0, event, profiles, run
 
 from scrapeguard.analyze import replay
 from scrapeguard.config import load_document

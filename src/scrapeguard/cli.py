@@ -262,7 +262,7 @@ def _ranges_list(args: argparse.Namespace) -> int:
 
     for info in list_range_lists():
         print(
-            f"{info.name:<34} {info.kind:<12} {info.data_date or '?':<12} "
+            f"{info.name:<34} {info.kind:<12} {str(info.data_date or '?'):<12} "
             f"{info.prefixes:>7,} prefixes  ({info.source})"
         )
     return EXIT_OK

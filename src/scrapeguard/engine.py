@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .detectors import Context, Signal
+from .detectors import Context, Detector, Signal
+from .detectors.goodbots import worse_bot
 from .events import ActorKind, RequestEvent, ipv6_prefix, network_of
 from .policy import RANK, Policy
 from .site import Access, Kind, SiteModel
@@ -23,6 +24,7 @@ from .state import MemoryState
 from .state.actor import ActorState
 
 MAX_REASONS = 8
+NO_TAGS: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -111,6 +113,7 @@ class Guard:
         self.network = network if network is not None else _default_network(self.site)
         self.clock = clock
         self.detectors = self.policy.build_detectors(self.site.directory_size)
+        self._dispatch = {kind: self._detectors_for(kind) for kind in Kind.ALL}
         self.counters: Counter[str] = Counter()
         self._networks: dict[str, str] = {}
         self._enforce = self.policy.mode == "enforce"
@@ -130,8 +133,15 @@ class Guard:
         ip = event.ip
         ip_key = "ip:" + ip
         if access.kind == Kind.STATIC:
-            keys = [ip_key] if event.session is None else [ip_key, "session:" + event.session]
-            self.state.observe(keys, event, access, now)
+            keys = [ip_key]
+            if event.account is not None:
+                keys.append("account:" + event.account)
+            if event.session is not None:
+                keys.append("session:" + event.session)
+            states = self.state.observe(keys, event, access, now)
+            crawler = self.network.crawler(event.user_agent, ip, now)
+            if crawler is not None:
+                states[-1].bot = worse_bot(states[-1].bot, crawler.status)
             return access, self._held(keys, now, event.account is not None)
         keys = [ip_key, self._network_key(ip)]
         if event.account is not None:
@@ -161,7 +171,7 @@ class Guard:
         )
         if device is not None and event.account is not None:
             device.note_account(event.account)
-        origin = self.network.origin(ip)
+        origin = NO_TAGS if access.kind == Kind.OTHER else self.network.origin(ip)
         shared = any(tag.startswith("shared") for tag in origin) if origin else False
         crawler = self.network.crawler(event.user_agent, ip, now)
         partner = (
@@ -189,11 +199,28 @@ class Guard:
             principal.fresh,
         )
         signals: list[Signal] = []
-        for detector in self.detectors:
+        always, with_people = self._dispatch[access.kind]
+        for detector in always:
             found = detector.evaluate(ctx)
             if found:
                 signals.extend(found)
+        if principal.fresh:
+            for detector in with_people:
+                found = detector.evaluate(ctx)
+                if found:
+                    signals.extend(found)
+        if signals and access.kind == Kind.OTHER:
+            ctx.origin = self.network.origin(ip)
+            ctx.shared = any(tag.startswith("shared") for tag in ctx.origin)
         return access, self._conclude(signals, ctx, keys)
+
+    def _detectors_for(self, kind: str) -> tuple[list[Detector], list[Detector]]:
+        """The detectors that look at requests of `kind`: (always, only with new people)."""
+        chosen = [d for d in self.detectors if d.kinds is None or kind in d.kinds]
+        return (
+            [d for d in chosen if not d.needs_new_people],
+            [d for d in chosen if d.needs_new_people],
+        )
 
     def _conclude(self, signals: list[Signal], ctx: Context, keys: list[str]) -> Decision:
         now = ctx.now
@@ -371,13 +398,16 @@ def _remember(actor: ActorState, score: float, signals: list[Signal]) -> None:
     actor.score = rounded
     if rounded > actor.peak:
         actor.peak = rounded
-    reasons = dict(actor.reasons_by_rule) if actor.reasons_by_rule else {}
+    reasons = actor.reasons_by_rule
+    if reasons is None:
+        reasons = actor.reasons_by_rule = {}
     for s in signals:
-        if s.weight > 0 or s.rule not in reasons:
-            reasons[s.rule] = s.reason
+        held = reasons.get(s.rule)
+        if held is None or s.weight >= held[0]:
+            reasons[s.rule] = (s.weight, s.reason)
     if len(reasons) > MAX_REASONS:
-        reasons = dict(list(reasons.items())[-MAX_REASONS:])
-    actor.reasons_by_rule = reasons
+        weakest = min(reasons, key=lambda rule: reasons[rule][0])  # type: ignore[index]
+        del reasons[weakest]
 
 
 def _default_network(site: SiteModel) -> NetworkInfo:

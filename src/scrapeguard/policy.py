@@ -107,7 +107,7 @@ class Policy:
     durations: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_DURATIONS))
     shadow_rules: frozenset[str] = frozenset()
     limits: list[Limit] = field(
-        default_factory=lambda: [Limit("guest-people-per-day", 100, "require_login", True)]
+        default_factory=lambda: [Limit("guest-people-per-day", 300, "require_login", True)]
     )
     max_page: int = 0
     max_results: int = 0
@@ -200,6 +200,7 @@ def policy_from_document(doc: Document) -> Policy:
         if (partner := _partner(errors, item, (*p, "partners", i))) is not None
     ]
     policy.detector_settings = _detectors(errors, spec.get("detectors"), (*p, "detectors"))
+    policy.shadow_rules |= {n for n, s in policy.detector_settings.items() if s.shadow}
     errors.raise_if_any()
     return policy
 

@@ -31,6 +31,7 @@ class Kind:
     TRAP = "trap"
     ROBOTS = "robots"
     OTHER = "other"
+    ALL = (PERSON, LIST, SEARCH, LOOKUP, SIGNUP, LOGIN, STATIC, TRAP, ROBOTS, OTHER)
 
 
 @dataclass(slots=True)
@@ -47,6 +48,7 @@ class Access:
     sensitive: bool = False
     disallowed: bool = False
     miss: bool = False
+    attempt: bool = False
 
 
 STATIC_ACCESS = Access(Kind.STATIC)
@@ -160,7 +162,10 @@ class SiteModel:
         access = Access(kind, route.pattern, sensitive=route.sensitivity == "high")
         if self._disallow is not None and self._disallow.match(path):
             access.disallowed = True
-        if kind == Kind.TRAP or kind == Kind.SIGNUP or kind == Kind.LOGIN:
+        if kind == Kind.SIGNUP or kind == Kind.LOGIN:
+            access.attempt = event.method in (route.methods or ("POST",))
+            return access
+        if kind == Kind.TRAP:
             return access
         ok = 200 <= event.status < 400
         if kind == Kind.PERSON:

@@ -23,6 +23,7 @@ class AccountFarm(Detector):
     """Flags networks and devices that create or operate many accounts."""
 
     name = "account_farm"
+    kinds = frozenset({Kind.SIGNUP, Kind.LOGIN})
     Settings = AccountFarmSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:

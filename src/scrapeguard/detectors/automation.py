@@ -31,14 +31,14 @@ class AutomationSettings(Settings):
     they add to behavioural evidence rather than convict on their own."""
 
     client_library_weight: float = 35
-    headless_weight: float = 45
+    headless_weight: float = 35
     empty_agent_weight: float = 30
     missing_headers_weight: float = 30
     no_assets_pages: float = 30
     no_assets_weight: float = 25
     no_cookies_requests: float = 10
     no_cookies_weight: float = 30
-    mismatch_weight: float = 40
+    mismatch_weight: float = 35
     rotation_agents: float = 5  # user-agent changes between personal-data requests
     rotation_weight: float = 35
 

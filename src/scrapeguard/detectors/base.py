@@ -62,6 +62,10 @@ class Detector:
     name: ClassVar[str] = ""
     Settings: ClassVar[type[Settings]] = Settings
     durations: ClassVar[frozenset[str]] = frozenset()
+    #: Route kinds this detector looks at (None: every kind but static assets).
+    kinds: ClassVar[frozenset[str] | None] = None
+    #: Whether it only has something to say when the request disclosed people new to the actor.
+    needs_new_people: ClassVar[bool] = False
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings if settings is not None else self.Settings()
@@ -95,4 +99,6 @@ def plural(n: float, word: str) -> str:
     n = int(n)
     if word == "person":
         return f"{n:,} {'person' if n == 1 else 'people'}"
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+    if n == 1:
+        return f"{n:,} {word}"
+    return f"{n:,} {word}{'es' if word.endswith(('s', 'sh', 'ch', 'x')) else 's'}"

@@ -22,6 +22,7 @@ class Breadth(Detector):
     """Flags actors that have seen a large share of everyone on the site."""
 
     name = "breadth"
+    needs_new_people = True
     Settings = BreadthSettings
 
     def __init__(self, settings: Settings | None = None, directory_size: int = 0) -> None:

@@ -28,6 +28,7 @@ class Enumeration(Detector):
     contact-point lookups that mostly miss."""
 
     name = "enumeration"
+    kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
     Settings = EnumerationSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
@@ -46,7 +47,8 @@ class Enumeration(Detector):
                         "sequential-ids", ramp(run, s.sequential_run, 100, 55, 90), reason, scope
                     )
                 )
-            if p.personal >= s.distinct_min_people and p.people:
+            verified = ctx.crawler is not None and ctx.crawler.status == "verified"
+            if p.personal >= s.distinct_min_people and p.people and not verified:
                 ratio = p.distinct_people / p.people
                 if ratio >= s.distinct_ratio:
                     reason = (

@@ -27,7 +27,7 @@ class GoodBots(Detector):
         if verdict is None:
             return ()
         s: GoodBotSettings = self.settings  # type: ignore[assignment]
-        ctx.principal.bot = _worse(ctx.principal.bot, verdict.status)
+        ctx.principal.bot = worse_bot(ctx.principal.bot, verdict.status)
         if verdict.status == "impostor":
             return [self.signal("impostor", s.impostor_weight, verdict.reason, ctx.principal_kind)]
         if verdict.status == "unverifiable":
@@ -42,5 +42,6 @@ class GoodBots(Detector):
 _RANK = {None: 0, "verified": 1, "unverifiable": 2, "impostor": 3}
 
 
-def _worse(held: str | None, status: str) -> str:
+def worse_bot(held: str | None, status: str) -> str:
+    """The more suspicious of two crawler statuses (impostor > unverifiable > verified)."""
     return status if _RANK[status] >= _RANK[held] else held  # type: ignore[return-value]

@@ -21,6 +21,7 @@ class NewAccount(Detector):
     """Flags accounts that harvest soon after they were created."""
 
     name = "new_account"
+    needs_new_people = True
     Settings = NewAccountSettings
     durations = frozenset({"younger_than"})
 

@@ -21,11 +21,12 @@ class Origin(Detector):
     """Flags personal-data requests from networks where people rarely browse from."""
 
     name = "origin"
+    needs_new_people = True
     Settings = OriginSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         origin = ctx.origin
-        if not origin or not ctx.access.people or ctx.access.kind == Kind.STATIC:
+        if not origin or ctx.shared or not ctx.access.people or ctx.access.kind == Kind.STATIC:
             return ()
         if ctx.crawler is not None and ctx.crawler.status == "verified":
             return ()

@@ -27,6 +27,7 @@ class Timing(Detector):
     """Flags request timing that no person produces."""
 
     name = "timing"
+    kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.TRAP})
     Settings = TimingSettings
     durations = frozenset({"no_sleep_max_gap"})
 
@@ -34,6 +35,8 @@ class Timing(Detector):
         kind = ctx.access.kind
         if kind == Kind.STATIC or kind == Kind.OTHER:
             return ()
+        if ctx.crawler is not None and ctx.crawler.status == "verified":
+            return ()  # indexing is regular by nature; the crawler quota bounds it
         s: TimingSettings = self.settings  # type: ignore[assignment]
         p, scope = ctx.principal, ctx.principal_kind
         if ctx.shared and scope == "ip":

@@ -12,10 +12,10 @@ from .base import Context, Detector, Settings, Signal, plural, ramp
 class VolumeSettings(Settings):
     """Quotas in people disclosed; guests are visitors who are not logged in."""
 
-    account_per_hour: float = 60
-    account_per_day: float = 500
-    guest_per_hour: float = 30
-    guest_per_day: float = 100
+    account_per_hour: float = 200
+    account_per_day: float = 1000
+    guest_per_hour: float = 100
+    guest_per_day: float = 300
     network_per_day: float = 3000
     crawler_per_day: float = 20000
     shared_factor: float = 20
@@ -25,6 +25,7 @@ class Volume(Detector):
     """Flags actors that received more people's data than their quota allows."""
 
     name = "volume"
+    needs_new_people = True
     Settings = VolumeSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
@@ -62,22 +63,15 @@ class Volume(Detector):
         hourly: float,
         daily: float,
     ) -> None:
-        for count, quota, period in (
-            (actor.people_hour, hourly, "hour"),
-            (actor.people_day, daily, "day"),
-        ):
-            if quota and count > quota:
-                ratio = count / quota
-                reason = (
-                    f"received the data of {plural(count, 'person')} in the last {period}; "
-                    f"the {who} quota is {quota:,.0f} per {period}"
-                )
-                out.append(
-                    self.signal(
-                        f"{who.replace(' ', '-')}-per-{period}",
-                        ramp(ratio, 1, 4, 45, 95),
-                        reason,
-                        scope,
-                    )
-                )
-                return
+        if hourly and actor.people_hour > hourly:
+            count, quota, period = actor.people_hour, hourly, "hour"
+        elif daily and actor.people_day > daily:
+            count, quota, period = actor.people_day, daily, "day"
+        else:
+            return
+        reason = (
+            f"received the data of {plural(count, 'person')} in the last {period}; "
+            f"the {who} quota is {quota:,.0f} per {period}"
+        )
+        rule = f"{who.replace(' ', '-')}-per-{period}"
+        out.append(self.signal(rule, ramp(count / quota, 1, 4, 45, 95), reason, scope))

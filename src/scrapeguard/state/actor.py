@@ -209,7 +209,7 @@ class ActorState:
         self.extra: Extra | None = None
         self.score = 0
         self.peak = 0
-        self.reasons_by_rule: dict[str, str] | None = None
+        self.reasons_by_rule: dict[str, tuple[float, str]] | None = None
         self.fresh = 0
         self.agent = ""
         self.agent_changes = 0
@@ -257,13 +257,18 @@ class ActorState:
                 self.agent = agent
         number = access.subject_number
         if number is not None:
+            # seq_run counts steps of 1-3 in one direction: positive up, negative down.
             step = number - self.seq_last
-            if 0 < step <= 3 or (self.seq_run and -3 <= step < 0):
-                self.seq_run += 1
-                if self.seq_run > self.seq_max:
-                    self.seq_max = self.seq_run
+            run = self.seq_run
+            if 0 < step <= 3 and run >= 0:
+                run += 1
+            elif -3 <= step < 0 and run <= 0:
+                run -= 1
             else:
-                self.seq_run = 0
+                run = 1 if 0 < step <= 3 else -1 if -3 <= step < 0 else 0
+            self.seq_run = run
+            if abs(run) > self.seq_max:
+                self.seq_max = abs(run)
             self.seq_last = number
 
     def _disclose(self, access: Access, now: float) -> int:
@@ -347,12 +352,12 @@ class ActorState:
             if access.miss:
                 x.lookup_misses += 1
         elif kind == Kind.SIGNUP:
-            if event.method == "POST":
+            if access.attempt:
                 window_add(x.signups, now, DAY, 1)
                 if event.account:
                     self.note_account(event.account)
         elif kind == Kind.LOGIN:
-            if event.method == "POST":
+            if access.attempt:
                 window_add(x.logins, now, DAY, 1)
                 if event.account:
                     self.note_account(event.account)

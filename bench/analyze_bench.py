@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+"""Benchmark `scrapeguard analyze` against a bare regex loop and fail2ban-regex, in one run.
+
+On the same synthetic combined-format log (written by bench/gen_log.py, 1,000,000 lines and
+close to as many distinct client addresses by default, cached in the temp directory) it
+measures:
+
+a. ``python -m scrapeguard analyze LOG --json OUT`` end to end as a child process: wall time,
+   lines/s and peak memory (the child's RSS high-water mark, from ``os.wait4``);
+b. a bare Python ``re`` loop: one compiled combined-log regex matched against every line with
+   its groups taken, the ceiling for a log parser written in Python;
+c. ``fail2ban-regex LOG /etc/fail2ban/filter.d/apache-badbots.conf`` (skipped, loudly, when
+   fail2ban is not installed).
+
+Each runs ``--repeat`` times; the table shows medians, the ratios analyze / bare re and
+analyze / fail2ban, and the targets: analyze >= 100,000 lines/s, >= 1/6 of bare re, peak
+memory < 1 GB. ``--json FILE`` also writes every figure to FILE. Not a test: run it by hand,
+``python bench/analyze_bench.py`` (or ``--lines 100000`` for a quick version).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "COMBINED_RE",
+    "FAIL2BAN_FILTER",
+    "TARGET_LINES_PER_S",
+    "TARGET_PEAK_BYTES",
+    "TARGET_RE_FRACTION",
+    "Measurement",
+    "bare_re",
+    "ensure_log",
+    "main",
+    "run_child",
+]
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+GEN_LOG = BENCH_DIR / "gen_log.py"
+SITE_YAML = BENCH_DIR / "site.yaml"
+FAIL2BAN_FILTER = "/etc/fail2ban/filter.d/apache-badbots.conf"
+
+TARGET_LINES_PER_S = 100_000
+"""analyze must read at least this many lines a second."""
+TARGET_RE_FRACTION = 1 / 6
+"""analyze must reach at least this fraction of the bare regex loop's speed."""
+MIB = 1 << 20
+TARGET_PEAK_BYTES = 1 << 30
+"""analyze's peak resident memory must stay below this (1 GiB)."""
+
+COMBINED_RE = re.compile(
+    r'(\S+) \S+ (\S+) \[([^\]]+)\] "([^"]*)" (\d{3}) (\d+|-) "([^"]*)" "([^"]*)"'
+)
+"""The combined log format: ip, user, time, request, status, size, referer, user agent."""
+
+
+@dataclass
+class Measurement:
+    """The runs of one contender and their medians."""
+
+    name: str
+    command: str
+    lines: int
+    walls: list[float] = field(default_factory=list)
+    peak_rss: list[int] = field(default_factory=list)  # bytes, one per run (children only)
+    error: str | None = None
+    skipped: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def median_s(self) -> float | None:
+        """Median wall time in seconds, or None if no run succeeded."""
+        return statistics.median(self.walls) if self.walls else None
+
+    @property
+    def lines_per_s(self) -> float | None:
+        """Lines divided by the median wall time."""
+        median = self.median_s
+        return self.lines / median if median else None
+
+    @property
+    def peak_bytes(self) -> int | None:
+        """The highest RSS high-water mark over the runs."""
+        return max(self.peak_rss) if self.peak_rss else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything measured, with the derived figures, for the JSON report."""
+        return asdict(self) | {
+            "median_s": self.median_s,
+            "lines_per_s": self.lines_per_s,
+            "peak_bytes": self.peak_bytes,
+        }
+
+
+def _gen_fingerprint() -> str:
+    return hashlib.sha256(GEN_LOG.read_bytes()).hexdigest()[:10]
+
+
+def ensure_log(lines: int, seed: int, path: str | None) -> tuple[Path, dict[str, Any]]:
+    """Return the benchmark log (generating it if missing) and its stats.
+
+    Without `path` the log is cached in the temp directory under a name that includes the
+    line count, the seed and a hash of gen_log.py, so a changed generator writes a new one.
+    An existing `path` is used as it is (its lines and distinct addresses are counted).
+    """
+    if path:
+        log = Path(path)
+        stats_path = log.with_name(log.name + ".stats.json")
+        if log.exists():
+            if stats_path.exists():
+                stats: dict[str, Any] = json.loads(stats_path.read_text())
+                if stats.get("bytes") == log.stat().st_size:
+                    return log, stats
+            return log, _count(log)
+    else:
+        cache = Path(tempfile.gettempdir()) / "scrapeguard-bench"
+        cache.mkdir(exist_ok=True)
+        log = cache / f"access-{lines}-s{seed}-{_gen_fingerprint()}.log"
+        stats_path = log.with_name(log.name + ".stats.json")
+        if log.exists() and stats_path.exists():
+            stats = json.loads(stats_path.read_text())
+            if stats.get("bytes") == log.stat().st_size:
+                print(f"using cached log {log}")
+                return log, stats
+    print(f"generating {lines:,} lines (seed {seed}) into {log} ...", flush=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(GEN_LOG),
+            "--lines",
+            str(lines),
+            "--seed",
+            str(seed),
+            "--out",
+            str(log),
+            "--stats",
+            str(stats_path),
+        ],
+        check=True,
+    )
+    stats = json.loads(stats_path.read_text())
+    stats["bytes"] = log.stat().st_size
+    stats_path.write_text(json.dumps(stats))
+    return log, stats
+
+
+def _count(log: Path) -> dict[str, Any]:
+    ips: set[bytes] = set()
+    lines = 0
+    with open(log, "rb") as f:
+        for line in f:
+            lines += 1
+            ips.add(line.split(b" ", 1)[0])
+    return {"lines": lines, "distinct_ips": len(ips), "bytes": log.stat().st_size}
+
+
+def run_child(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[int, float, int, str, str]:
+    """Run `argv` to completion; return (exit code, wall s, peak RSS bytes, stdout, stderr).
+
+    Peak RSS is the child's own high-water mark (and that of any children it waited for), as
+    `wait4` reports it, so it is exact per run whatever ran before.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        began = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - began
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    return code, wall, usage.ru_maxrss * 1024, stdout, stderr
+
+
+def bare_re(log: Path) -> tuple[float, int, int]:
+    """Match every line of `log` with `COMBINED_RE` and take its groups.
+
+    Returns (seconds, matched, unmatched). Lines are decoded as UTF-8 (errors replaced), as a
+    parser must.
+    """
+    match = COMBINED_RE.match
+    matched = unmatched = 0
+    began = time.perf_counter()
+    with open(log, encoding="utf-8", errors="replace", newline="\n") as f:
+        for line in f:
+            m = match(line)
+            if m is None:
+                unmatched += 1
+                continue
+            m.groups()
+            matched += 1
+    return time.perf_counter() - began, matched, unmatched
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def measure_analyze(
+    log: Path, lines: int, repeat: int, command: list[str], site: Path | None, work: Path
+) -> Measurement:
+    """Run the analyze command `repeat` times; stop at the first failure."""
+    out_json = work / "analyze.json"
+    argv = [*command, "analyze", str(log), "--json", str(out_json)]
+    if site:
+        argv += ["--site", str(site)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO / "src"), env.get("PYTHONPATH", "")) if p
+    )
+    m = Measurement("scrapeguard analyze", shlex.join(argv), lines)
+    for i in range(repeat):
+        out_json.unlink(missing_ok=True)
+        code, wall, rss, stdout, stderr = run_child(argv, env)
+        print(
+            f"  analyze run {i + 1}/{repeat}: {wall:.2f} s, peak {rss / MIB:,.0f} MiB, exit {code}",
+            flush=True,
+        )
+        if code != 0:
+            m.error = f"exit {code}"
+            print(
+                f"!! analyze failed (exit {code}); its stderr:\n{_tail(stderr, 40)}",
+                file=sys.stderr,
+            )
+            break
+        m.walls.append(wall)
+        m.peak_rss.append(rss)
+        if i == 0 and out_json.exists():
+            try:
+                summary = json.loads(out_json.read_text()).get("summary", {})
+                m.detail = {
+                    k: summary.get(k)
+                    for k in (
+                        "lines",
+                        "parsed",
+                        "malformed",
+                        "actors",
+                        "flagged",
+                        "seconds",
+                        "people_disclosed",
+                    )
+                }
+            except (ValueError, AttributeError) as exc:
+                m.detail = {"json_error": str(exc)}
+    return m
+
+
+def measure_bare_re(log: Path, lines: int, repeat: int) -> Measurement:
+    """Time the bare regex loop `repeat` times in this process."""
+    m = Measurement("bare re loop", f"COMBINED_RE.match over {log.name}", lines)
+    for i in range(repeat):
+        seconds, matched, unmatched = bare_re(log)
+        print(f"  bare re run {i + 1}/{repeat}: {seconds:.2f} s", flush=True)
+        m.walls.append(seconds)
+        m.detail = {"matched": matched, "unmatched": unmatched, "regex": COMBINED_RE.pattern}
+    return m
+
+
+def measure_fail2ban(log: Path, lines: int, repeat: int, filter_path: str) -> Measurement:
+    """Run fail2ban-regex with the apache-badbots filter `repeat` times."""
+    exe = shutil.which("fail2ban-regex")
+    argv = [exe or "fail2ban-regex", str(log), filter_path]
+    m = Measurement("fail2ban-regex", shlex.join(argv), lines)
+    if exe is None:
+        m.skipped = "fail2ban-regex not found (apt-get install fail2ban)"
+    elif not Path(filter_path).exists():
+        m.skipped = f"filter {filter_path} not found"
+    if m.skipped:
+        print(
+            f"\n{'!' * 72}\n!! SKIPPED fail2ban-regex: {m.skipped}\n{'!' * 72}\n", file=sys.stderr
+        )
+        return m
+    for i in range(repeat):
+        code, wall, rss, stdout, stderr = run_child(argv)
+        print(f"  fail2ban-regex run {i + 1}/{repeat}: {wall:.2f} s, exit {code}", flush=True)
+        if code != 0:
+            m.error = f"exit {code}"
+            print(
+                f"!! fail2ban-regex failed; its output:\n{_tail(stdout + stderr)}", file=sys.stderr
+            )
+            break
+        m.walls.append(wall)
+        m.peak_rss.append(rss)
+        counted = re.search(
+            r"Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed", stdout
+        )
+        internal = re.search(r"\[processed in ([\d.]+) sec\]", stdout)
+        m.detail = {
+            "lines": int(counted.group(1)) if counted else None,
+            "matched": int(counted.group(3)) if counted else None,
+            "processed_in_s": float(internal.group(1)) if internal else None,
+        }
+    return m
+
+
+def _fmt(value: float | None, spec: str = ",.0f", suffix: str = "") -> str:
+    return "—" if value is None else f"{value:{spec}}{suffix}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else "PASS" if ok else "FAIL"
+
+
+def report(log: Path, stats: dict[str, Any], results: list[Measurement]) -> dict[str, Any]:
+    """Print the table, ratios and targets; return them as a JSON-ready dict."""
+    analyze, bare, f2b = results
+    a_rate, re_rate, f_rate = analyze.lines_per_s, bare.lines_per_s, f2b.lines_per_s
+    ratio_re = a_rate / re_rate if a_rate and re_rate else None
+    ratio_f2b = a_rate / f_rate if a_rate and f_rate else None
+    peak = analyze.peak_bytes
+    targets: dict[str, dict[str, Any]] = {
+        "analyze_lines_per_s": {
+            "target": f">= {TARGET_LINES_PER_S:,}",
+            "value": a_rate,
+            "ok": None if a_rate is None else a_rate >= TARGET_LINES_PER_S,
+        },
+        "analyze_vs_bare_re": {
+            "target": f">= {TARGET_RE_FRACTION:.3f} (1/6)",
+            "value": ratio_re,
+            "ok": None if ratio_re is None else ratio_re >= TARGET_RE_FRACTION,
+        },
+        "analyze_peak_memory": {
+            "target": f"< {TARGET_PEAK_BYTES:,} bytes (1 GiB)",
+            "value": peak,
+            "ok": None if peak is None else peak < TARGET_PEAK_BYTES,
+        },
+    }
+    print()
+    print(f"log: {log}")
+    print(
+        f"     {stats.get('lines', 0):,} lines, {stats.get('distinct_ips', 0):,} distinct "
+        f"client IPs, {stats.get('bytes', 0) / 1e6:,.1f} MB"
+    )
+    print()
+    head = f"{'contender':<22}{'runs':>5}{'median s':>11}{'lines/s':>13}{'peak RSS':>12}  notes"
+    print(head)
+    print("-" * len(head) + "-" * 30)
+    for m in results:
+        if m.skipped:
+            note = f"SKIPPED: {m.skipped}"
+        elif m.error and not m.walls:
+            note = f"FAILED: {m.error}"
+        else:
+            note = ", ".join(f"{k}={v}" for k, v in m.detail.items() if k != "regex")
+        peak_text = _fmt(m.peak_bytes / MIB if m.peak_bytes else None, ",.0f", " MiB")
+        if m is bare:
+            peak_text = "(in-proc)"
+        print(
+            f"{m.name:<22}{len(m.walls):>5}{_fmt(m.median_s, '.2f'):>11}"
+            f"{_fmt(m.lines_per_s):>13}{peak_text:>12}  {note}"
+        )
+    print()
+    print(
+        f"ratio analyze / bare re   : {_fmt(ratio_re, '.3f')}"
+        f"   (bare re is the ceiling of a Python parser)"
+    )
+    print(f"ratio analyze / fail2ban  : {_fmt(ratio_f2b, '.2f', 'x')}")
+    print()
+    print("targets")
+    rows = [
+        (f"analyze >= {TARGET_LINES_PER_S:,} lines/s", _fmt(a_rate), "analyze_lines_per_s"),
+        ("analyze >= 1/6 of bare re", _fmt(ratio_re, ".3f"), "analyze_vs_bare_re"),
+        (
+            "analyze peak memory < 1 GiB",
+            _fmt(peak / MIB if peak else None, ",.0f", " MiB"),
+            "analyze_peak_memory",
+        ),
+    ]
+    for label, value, key in rows:
+        print(f"  {label:<32}{value:>12}   {_verdict(targets[key]['ok'])}")
+    return {
+        "log": {"path": str(log)} | stats,
+        "results": {m.name: m.as_dict() for m in results},
+        "ratios": {"analyze_over_bare_re": ratio_re, "analyze_over_fail2ban": ratio_f2b},
+        "targets": targets,
+        "machine": {
+            "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns 1 with --check when a target is missed."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--lines", type=int, default=1_000_000, help="log size (default 1,000,000)")
+    p.add_argument("--seed", type=int, default=1, help="generator seed")
+    p.add_argument("--log", help="use (or generate) this log instead of the cached one")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each measurement (3)")
+    p.add_argument("--fail2ban-repeat", type=int, help="runs of fail2ban-regex (--repeat)")
+    p.add_argument("--no-fail2ban", action="store_true", help="skip fail2ban-regex")
+    p.add_argument("--fail2ban-filter", default=FAIL2BAN_FILTER, help="fail2ban filter file")
+    p.add_argument("--site", help="site model for analyze (default bench/site.yaml if present)")
+    p.add_argument(
+        "--analyze-cmd",
+        default=f"{shlex.quote(sys.executable)} -m scrapeguard",
+        help="command before 'analyze LOG --json OUT' (default: this python -m scrapeguard)",
+    )
+    p.add_argument("--json", metavar="FILE", help="write every figure to FILE")
+    p.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = p.parse_args(argv)
+
+    log, stats = ensure_log(args.lines, args.seed, args.log)
+    lines = int(stats["lines"])
+    site = Path(args.site) if args.site else SITE_YAML if SITE_YAML.exists() else None
+    if site is None:
+        print("no bench/site.yaml: analyze runs with its default site model")
+    with open(log, "rb") as f:  # read once so that every contender starts with a warm cache
+        while f.read(1 << 24):
+            pass
+    with tempfile.TemporaryDirectory(prefix="scrapeguard-bench-") as work:
+        print("(b) bare re loop", flush=True)
+        bare = measure_bare_re(log, lines, args.repeat)
+        print("(a) scrapeguard analyze", flush=True)
+        analyze = measure_analyze(
+            log, lines, args.repeat, shlex.split(args.analyze_cmd), site, Path(work)
+        )
+        print("(c) fail2ban-regex", flush=True)
+        if args.no_fail2ban:
+            f2b = Measurement("fail2ban-regex", "", lines, skipped="--no-fail2ban")
+            print(f"\n{'!' * 72}\n!! SKIPPED fail2ban-regex: --no-fail2ban\n{'!' * 72}\n")
+        else:
+            f2b = measure_fail2ban(
+                log, lines, args.fail2ban_repeat or args.repeat, args.fail2ban_filter
+            )
+    figures = report(log, stats, [analyze, bare, f2b])
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    missed = any(t["ok"] is not True for t in figures["targets"].values())
+    return 1 if args.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

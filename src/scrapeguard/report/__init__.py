@@ -1,0 +1,1 @@
+"""Reports of an analysis: the self-contained HTML page."""

@@ -1,0 +1,35 @@
+"""Helpers for tests: build events the way integrations do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scrapeguard.engine import Guard
+from scrapeguard.events import RequestEvent
+
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+BROWSER = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+def event(t: float, ip: str = "198.51.100.7", path: str = "/", **kw: object) -> RequestEvent:
+    """An event at `T0 + t` seconds."""
+    kw.setdefault("user_agent", BROWSER)
+    if "?" in path:
+        path, kw["query"] = path.split("?", 1)
+    return RequestEvent(T0 + t, ip, path=path, **kw)  # type: ignore[arg-type]
+
+
+def profiles(
+    start: float, count: int, ip: str = "198.51.100.7", every: float = 2.0, **kw: object
+) -> Iterator[RequestEvent]:
+    """`count` views of distinct profiles `/u/user<i>`, one every `every` seconds."""
+    for i in range(count):
+        yield event(start + i * every, ip, f"/u/user{i}", **kw)
+
+
+def run(guard: Guard, events: object) -> list[object]:
+    """Decide on every event; return the decisions."""
+    return [guard.decide(e) for e in events]  # type: ignore[attr-defined]
