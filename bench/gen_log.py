@@ -9,7 +9,7 @@ from 2026-09-01 00:00:00 UTC, and is the same for the same `--lines` and `--seed
 * ``mobile`` people doing the same from phones whose every request comes from a fresh address
   (carrier NAT pools, IPv4 and IPv6), so nearly every line is a new client address;
 * ``viewer`` logged-out visitors arriving from a search engine at one profile or two;
-* ``crawler`` Googlebot from its published prefixes and Bingbot from its ranges, fetching robots.txt;
+* ``crawler`` Googlebot from its published prefixes and Bingbot, fetching robots.txt;
 * ``impostor`` clients claiming to be Googlebot from data-centre addresses;
 * ``api_scraper`` walking `/api/v1/users/<id>` in id order with `python-requests/2.31.0`;
 * ``harvester`` a browser user agent reading `/directory?page=N` then its 50 profiles fast;

@@ -16,7 +16,6 @@ def guard() -> Guard:
     return Guard(policy=Policy(), network=NoNetworkInfo())
 
 
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     """Under CI (SCRAPEGUARD_REQUIRE_REAL=1) a skipped test fails: a missing binary or

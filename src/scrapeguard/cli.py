@@ -12,19 +12,21 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from . import __version__
 from .analyze import clock, replay, result_document
 from .config import load_file
 from .engine import Guard
-from .errors import ScrapeguardError
+from .errors import ConfigError, ScrapeguardError
 from .ingest import IngestStats, custom_format, get_format, read_events
 from .policy import Policy, policy_from_document
 from .site import SiteModel, site_from_document
 from .state import open_state
+
+T = TypeVar("T")
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FLAGGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -111,23 +113,27 @@ def load_config(site_path: str | None, policy_path: str | None) -> tuple[SiteMod
     errors: list[str] = []
     site, policy = SiteModel.default(), Policy()
     if site_path:
-        try:
-            doc = load_file(site_path)
-            site = site_from_document(doc)
+        doc = _collect(errors, load_file, site_path)
+        if doc is not None:
+            site = _collect(errors, site_from_document, doc) or site
             if policy_path is None:
-                policy = policy_from_document(doc)
-        except ScrapeguardError as exc:
-            errors.extend(getattr(exc, "messages", [str(exc)]))
+                policy = _collect(errors, policy_from_document, doc) or policy
     if policy_path:
-        try:
-            policy = policy_from_document(load_file(policy_path))
-        except ScrapeguardError as exc:
-            errors.extend(getattr(exc, "messages", [str(exc)]))
+        doc = _collect(errors, load_file, policy_path)
+        if doc is not None:
+            policy = _collect(errors, policy_from_document, doc) or policy
     if errors:
-        from .errors import ConfigError
-
         raise ConfigError(errors)
     return site, policy
+
+
+def _collect(errors: list[str], step: Callable[[Any], T], arg: Any) -> T | None:
+    """Run one loading step, adding its error messages to `errors` instead of stopping."""
+    try:
+        return step(arg)
+    except ConfigError as exc:
+        errors.extend(exc.messages)
+    return None
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -246,15 +252,19 @@ def _print_summary(doc: dict[str, Any], top: int, out: TextIO) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    failed = False
     for path in args.files:
-        doc = load_file(path)
-        site = site_from_document(doc)
-        policy = policy_from_document(doc)
+        try:
+            site, policy = load_config(path, None)
+        except ConfigError as exc:
+            print("\n".join(exc.messages), file=sys.stderr)
+            failed = True
+            continue
         print(
             f"{path}: ok — {len(site.routes)} routes, policy mode {policy.mode}, "
             f"{len(policy.partners)} partners"
         )
-    return EXIT_OK
+    return EXIT_INPUT if failed else EXIT_OK
 
 
 def _ranges_list(args: argparse.Namespace) -> int:

@@ -141,7 +141,7 @@ class Guard:
             states = self.state.observe(keys, event, access, now)
             crawler = self.network.crawler(event.user_agent, ip, now)
             if crawler is not None:
-                states[-1].bot = worse_bot(states[-1].bot, crawler.status)
+                _note_crawler(states[-1], crawler)
             return access, self._held(keys, now, event.account is not None)
         keys = [ip_key, self._network_key(ip)]
         if event.account is not None:
@@ -241,19 +241,25 @@ class Guard:
             for s in signals:
                 grouped.setdefault(s.scope, []).append(s)
                 self.counters[f"detector/{s.rule}/hit"] += 1
+            shadowing = bool(policy.shadow_rules)
             for scope, group in grouped.items():
                 full = _combine(s.weight for s in group)
-                enforced = _combine(s.weight for s in group if not policy.is_shadow(s.rule))
+                enforced = (
+                    _combine(s.weight for s in group if not policy.is_shadow(s.rule))
+                    if shadowing
+                    else full
+                )
                 actor = by_scope.get(scope) or ctx.principal
                 _remember(actor, full, group)
                 if best is None or full > best[0]:
                     best = (full, enforced, scope, group)
         action = enforced_action = "allow"
-        score, origin, scope_kind, reasons = 0, "default/allow", ctx.principal_kind, ()
+        score, origin, scope_kind = 0, "default/allow", ctx.principal_kind
+        reasons: tuple[str, ...] = ()
         if best is not None:
             full, enforced, scope_kind, group = best
-            score = round(full)
             action = policy.action_for(full, enforced_only=False)
+            score = round(full)
             enforced_action = policy.action_for(enforced, enforced_only=True)
             strongest = max(group, key=lambda s: s.weight)
             origin = f"threshold/{action}" if action != "allow" else f"detector/{strongest.rule}"
@@ -329,6 +335,13 @@ class Guard:
                     )
                     found = (limit.then, f"limit/{limit.name}", reason, limit.shadow)
         page = ctx.access.page
+        if policy.max_results and page and ctx.access.people:
+            shown = page * ctx.access.people
+            if shown > policy.max_results and (found is None or RANK["cap"] > RANK[found[0]]):
+                reason = (
+                    f"asked for results up to {shown:,}; results stop at {policy.max_results:,}"
+                )
+                found = ("cap", "limit/max-results", reason, False)
         if (
             policy.max_page
             and page > policy.max_page
@@ -406,8 +419,17 @@ def _remember(actor: ActorState, score: float, signals: list[Signal]) -> None:
         if held is None or s.weight >= held[0]:
             reasons[s.rule] = (s.weight, s.reason)
     if len(reasons) > MAX_REASONS:
-        weakest = min(reasons, key=lambda rule: reasons[rule][0])  # type: ignore[index]
+        weakest = min(reasons, key=lambda rule: reasons[rule][0])
         del reasons[weakest]
+
+
+def _note_crawler(actor: ActorState, crawler: Any) -> None:
+    """Name a declared crawler seen only on static assets (no detector runs there)."""
+    actor.bot = worse_bot(actor.bot, crawler.status)
+    reasons = actor.reasons_by_rule
+    if reasons is None:
+        reasons = actor.reasons_by_rule = {}
+    reasons.setdefault(f"goodbots/{crawler.status}", (0.0, crawler.reason))
 
 
 def _default_network(site: SiteModel) -> NetworkInfo:

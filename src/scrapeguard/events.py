@@ -13,16 +13,16 @@ from typing import NamedTuple
 
 
 class Disclosure(NamedTuple):
-    """Personal data of `count` people that one response disclosed.
+    """Personal data of `people` people that one response disclosed.
 
     `subject` identifies the person (a user id or handle). A list page whose individual people
     are unknown (log replay of a search or directory page) is one disclosure whose `subject`
-    names the page and whose `count` is its page size.
+    names the page and whose `people` is its page size.
     """
 
     subject: str
     fields: tuple[str, ...] = ()
-    count: int = 1
+    people: int = 1
     sensitivity: str = "normal"
 
 

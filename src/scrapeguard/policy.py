@@ -118,7 +118,7 @@ class Policy:
         """Instantiate the enabled detectors with their settings, in run order."""
         out: list[Detector] = []
         for name, cls in DETECTORS.items():
-            settings = self.detector_settings.get(name) or cls.Settings()
+            settings = self.detector_settings.get(name) or cls.settings_type()
             if not settings.enabled:
                 continue
             if cls is Breadth:
@@ -173,6 +173,8 @@ def policy_from_document(doc: Document) -> Policy:
     """Build a `Policy` from the `policy:` section of a parsed document (defaults if absent)."""
     errors = Errors(doc)
     top = errors.mapping(doc.data, ())
+    if "site" not in top:  # a policy file of its own; with a site, the site loader checks
+        errors.unknown_keys(top, (), {"site", "network", "policy", "state", "store"})
     spec = errors.mapping(top.get("policy"), ("policy",))
     errors.unknown_keys(spec, ("policy",), _POLICY_KEYS)
     p = ("policy",)
@@ -243,9 +245,9 @@ def _thresholds(errors: Errors, value: Any, path: tuple[str | int, ...]) -> list
 def _limits(errors: Errors, value: Any, path: tuple[str | int, ...], policy: Policy) -> None:
     spec = errors.mapping(value, path)
     errors.unknown_keys(spec, path, {"guest", "people_per_hour", "people_per_day", "search"})
-    limits: list[Limit] = []
+    limits: list[Limit] = [] if "guest" in spec else list(Policy().limits)
     guest = spec.get("guest")
-    if guest is not None:
+    if guest is not None and guest is not False:
         g = errors.mapping(guest, (*path, "guest"))
         errors.unknown_keys(g, (*path, "guest"), {"people_per_day", "then", "shadow"})
         limits.append(
@@ -349,7 +351,7 @@ def _detectors(errors: Errors, value: Any, path: tuple[str | int, ...]) -> dict[
         names = cls.setting_names()
         errors.unknown_keys(settings, where, set(names))
         values: dict[str, Any] = {}
-        for f in fields(cls.Settings):
+        for f in fields(cls.settings_type):
             if f.name not in settings:
                 continue
             item, at = settings[f.name], (*where, f.name)
@@ -359,5 +361,5 @@ def _detectors(errors: Errors, value: Any, path: tuple[str | int, ...]) -> dict[
                 values[f.name] = errors.duration(item, at, f.default)  # type: ignore[arg-type]
             else:
                 values[f.name] = errors.number(item, at, f.default, 0)  # type: ignore[arg-type]
-        out[name] = cls.Settings(**values)
+        out[name] = cls.settings_type(**values)
     return out

@@ -196,7 +196,7 @@ class SiteModel:
                 access.people = route.page_size
         if event.disclosed is not None:
             access.disclosures = event.disclosed
-            access.people = sum(d.count for d in event.disclosed)
+            access.people = sum(d.people for d in event.disclosed)
         return access
 
 
@@ -243,6 +243,9 @@ def _compile_globs(globs: list[str]) -> re.Pattern[str] | None:
 
 # Loading and validation -------------------------------------------------------------------
 
+#: The sections a scrapeguard configuration file may have.
+TOP_LEVEL_KEYS = {"site", "network", "policy", "state", "store"}
+
 _LIST_KINDS = {
     "search": Kind.SEARCH,
     "lookup": Kind.LOOKUP,
@@ -275,6 +278,7 @@ def site_from_document(doc: Document) -> SiteModel:
     """Build a `SiteModel` from the `site:` and `network:` sections of a parsed document."""
     errors = Errors(doc)
     top = errors.mapping(doc.data, ())
+    errors.unknown_keys(top, (), TOP_LEVEL_KEYS)
     site = errors.mapping(top.get("site"), ("site",))
     errors.unknown_keys(site, ("site",), _SITE_KEYS)
     routes: list[Route] = []
@@ -286,12 +290,13 @@ def site_from_document(doc: Document) -> SiteModel:
             route = _route(errors, item, (*path, i), _LIST_KINDS.get(section))
             if route is not None:
                 routes.append(route)
-    disallow = [
-        errors.string(v, ("site", "robots_disallow", i))
-        for i, v in enumerate(
-            errors.sequence(site.get("robots_disallow"), ("site", "robots_disallow"))
-        )
-    ]
+    disallow = []
+    where = ("site", "robots_disallow")
+    for i, v in enumerate(errors.sequence(site.get("robots_disallow"), where)):
+        glob = errors.string(v, (*where, i))
+        if glob and not glob.startswith("/"):
+            errors.add((*where, i), f"must start with '/', got {glob!r}")
+        disallow.append(glob)
     network = errors.mapping(top.get("network"), ("network",))
     errors.unknown_keys(network, ("network",), {"trusted_proxies", "shared_ranges"})
     proxies = _cidrs(errors, network.get("trusted_proxies"), ("network", "trusted_proxies"))
@@ -317,6 +322,10 @@ def _route(
         errors.add((*path, "route"), f"must start with '/', got {pattern!r}")
         return None
     placeholders = [m.group(1) for m in _PLACEHOLDER.finditer(pattern) if m.group(1)]
+    repeated = sorted({p for p in placeholders if placeholders.count(p) > 1})
+    if repeated:
+        errors.add((*path, "route"), f"placeholder {{{repeated[0]}}} appears more than once")
+        return None
     fields = tuple(str(f) for f in errors.sequence(spec.get("fields"), (*path, "fields")))
     sensitivity = errors.choice(
         spec.get("sensitivity"), (*path, "sensitivity"), SENSITIVITIES, "normal"

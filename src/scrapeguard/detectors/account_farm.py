@@ -24,13 +24,13 @@ class AccountFarm(Detector):
 
     name = "account_farm"
     kinds = frozenset({Kind.SIGNUP, Kind.LOGIN})
-    Settings = AccountFarmSettings
+    settings_type = AccountFarmSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         kind = ctx.access.kind
         if kind != Kind.SIGNUP and kind != Kind.LOGIN:
             return ()
-        s: AccountFarmSettings = self.settings  # type: ignore[assignment]
+        s: AccountFarmSettings = self.settings
         factor = s.shared_factor if ctx.shared else 1
         out: list[Signal] = []
         for actor, scope in ((ctx.net, "net"), (ctx.ip, "ip")):
@@ -47,9 +47,14 @@ class AccountFarm(Detector):
                 weight = ramp(logins / (s.logins_per_day * factor), 1, 5, 40, 80)
                 out.append(self.signal("logins", weight, reason, scope))
                 break
-        for actor, scope in ((ctx.device, "device"), (ctx.ip, "ip")):
-            if actor is None or (scope == "ip" and ctx.shared):
+        candidates: tuple[tuple[ActorState | None, str], ...] = (
+            (ctx.device, "device"),
+            (ctx.ip, "ip"),
+        )
+        for maybe, scope in candidates:
+            if maybe is None or (scope == "ip" and ctx.shared):
                 continue
+            actor = maybe
             accounts = len(actor.more().accounts)
             if accounts > s.accounts_per_device:
                 reason = f"{plural(accounts, 'account')} used from {_where(actor)}"

@@ -47,7 +47,7 @@ class Automation(Detector):
     """Flags clients that are software rather than a person's browser."""
 
     name = "automation"
-    Settings = AutomationSettings
+    settings_type = AutomationSettings
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
@@ -59,7 +59,7 @@ class Automation(Detector):
             ctx.crawler is not None and ctx.crawler.status == "verified"
         ):
             return ()
-        s: AutomationSettings = self.settings  # type: ignore[assignment]
+        s: AutomationSettings = self.settings
         event, p, scope = ctx.event, ctx.principal, ctx.principal_kind
         out: list[Signal] = []
         trait = self._agent_trait(event.user_agent)

@@ -56,11 +56,11 @@ class Settings:
 
 
 class Detector:
-    """A detector turns a request in context into signals. Subclasses set `name`, `Settings`
+    """A detector turns a request in context into signals. Subclasses set `name`, `settings_type`
     and implement `evaluate`; they keep no state of their own."""
 
     name: ClassVar[str] = ""
-    Settings: ClassVar[type[Settings]] = Settings
+    settings_type: ClassVar[type[Settings]] = Settings
     durations: ClassVar[frozenset[str]] = frozenset()
     #: Route kinds this detector looks at (None: every kind but static assets).
     kinds: ClassVar[frozenset[str] | None] = None
@@ -68,7 +68,7 @@ class Detector:
     needs_new_people: ClassVar[bool] = False
 
     def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings if settings is not None else self.Settings()
+        self.settings: Any = settings if settings is not None else self.settings_type()
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         """Return the signals this request raises (an empty tuple when none)."""
@@ -82,7 +82,7 @@ class Detector:
     @classmethod
     def setting_names(cls) -> list[str]:
         """Names of this detector's settings."""
-        return [f.name for f in fields(cls.Settings)]
+        return [f.name for f in fields(cls.settings_type)]
 
 
 def ramp(value: float, start: float, full: float, low: float, high: float) -> float:

@@ -23,7 +23,7 @@ class Breadth(Detector):
 
     name = "breadth"
     needs_new_people = True
-    Settings = BreadthSettings
+    settings_type = BreadthSettings
 
     def __init__(self, settings: Settings | None = None, directory_size: int = 0) -> None:
         super().__init__(settings)
@@ -32,7 +32,7 @@ class Breadth(Detector):
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         if not ctx.new_people:
             return ()
-        s: BreadthSettings = self.settings  # type: ignore[assignment]
+        s: BreadthSettings = self.settings
         universe = self.directory_size or ctx.known_people
         if universe < s.min_directory:
             return ()

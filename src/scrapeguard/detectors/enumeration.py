@@ -29,13 +29,13 @@ class Enumeration(Detector):
 
     name = "enumeration"
     kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
-    Settings = EnumerationSettings
+    settings_type = EnumerationSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         kind = ctx.access.kind
         if kind == Kind.OTHER or kind == Kind.STATIC:
             return ()
-        s: EnumerationSettings = self.settings  # type: ignore[assignment]
+        s: EnumerationSettings = self.settings
         p, scope = ctx.principal, ctx.principal_kind
         out: list[Signal] = []
         if kind == Kind.PERSON:

@@ -20,13 +20,13 @@ class GoodBots(Detector):
     scored as automation, but its own people quota (volume detector) still applies."""
 
     name = "goodbots"
-    Settings = GoodBotSettings
+    settings_type = GoodBotSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         verdict = ctx.crawler
         if verdict is None:
             return ()
-        s: GoodBotSettings = self.settings  # type: ignore[assignment]
+        s: GoodBotSettings = self.settings
         ctx.principal.bot = worse_bot(ctx.principal.bot, verdict.status)
         if verdict.status == "impostor":
             return [self.signal("impostor", s.impostor_weight, verdict.reason, ctx.principal_kind)]

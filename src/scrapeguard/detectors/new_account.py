@@ -22,7 +22,7 @@ class NewAccount(Detector):
 
     name = "new_account"
     needs_new_people = True
-    Settings = NewAccountSettings
+    settings_type = NewAccountSettings
     durations = frozenset({"younger_than"})
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
@@ -33,7 +33,7 @@ class NewAccount(Detector):
         if created is None:
             return ()
         account.account_created = created
-        s: NewAccountSettings = self.settings  # type: ignore[assignment]
+        s: NewAccountSettings = self.settings
         age = ctx.now - created
         if age >= s.younger_than:
             return ()

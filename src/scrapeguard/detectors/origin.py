@@ -22,7 +22,7 @@ class Origin(Detector):
 
     name = "origin"
     needs_new_people = True
-    Settings = OriginSettings
+    settings_type = OriginSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         origin = ctx.origin
@@ -30,7 +30,7 @@ class Origin(Detector):
             return ()
         if ctx.crawler is not None and ctx.crawler.status == "verified":
             return ()
-        s: OriginSettings = self.settings  # type: ignore[assignment]
+        s: OriginSettings = self.settings
         ip = ctx.event.ip
         if "tor" in origin:
             return [self.signal("tor", s.tor_weight, f"{ip} is a Tor exit node", "ip")]

@@ -28,7 +28,7 @@ class Timing(Detector):
 
     name = "timing"
     kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.TRAP})
-    Settings = TimingSettings
+    settings_type = TimingSettings
     durations = frozenset({"no_sleep_max_gap"})
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
@@ -37,7 +37,7 @@ class Timing(Detector):
             return ()
         if ctx.crawler is not None and ctx.crawler.status == "verified":
             return ()  # indexing is regular by nature; the crawler quota bounds it
-        s: TimingSettings = self.settings  # type: ignore[assignment]
+        s: TimingSettings = self.settings
         p, scope = ctx.principal, ctx.principal_kind
         if ctx.shared and scope == "ip":
             return ()  # many people behind one address interleave into any rhythm

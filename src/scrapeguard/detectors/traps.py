@@ -21,11 +21,11 @@ class Traps(Detector):
     """Flags requests no human makes: hidden canary profiles and links, disallowed paths."""
 
     name = "traps"
-    Settings = TrapSettings
+    settings_type = TrapSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         access = ctx.access
-        s: TrapSettings = self.settings  # type: ignore[assignment]
+        s: TrapSettings = self.settings
         if access.kind == Kind.TRAP:
             reason = (
                 f"requested {ctx.event.path[:120]}, a hidden trap that no person can "

@@ -26,12 +26,12 @@ class Volume(Detector):
 
     name = "volume"
     needs_new_people = True
-    Settings = VolumeSettings
+    settings_type = VolumeSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         if not ctx.new_people:
             return ()
-        s: VolumeSettings = self.settings  # type: ignore[assignment]
+        s: VolumeSettings = self.settings
         out: list[Signal] = []
         p = ctx.principal
         crawler = ctx.crawler is not None and ctx.crawler.status == "verified"

@@ -21,6 +21,10 @@ CLF_CACHE: dict[str, float] = {}
 """Exact `%d/%b/%Y:%H:%M:%S %z` string to epoch seconds; see `clf_time_miss`."""
 
 _ISO_CACHE: dict[str, float] = {}
+_DAY_CACHE: dict[str, float] = {}  # "dd/Mon/yyyy:" + " +zzzz" to epoch of that midnight
+_HOURS = {f"{n:02d}": n * 3600 for n in range(24)}
+_MINUTES = {f"{n:02d}": n * 60 for n in range(60)}
+_SECONDS = {f"{n:02d}": n for n in range(61)}
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -48,7 +52,50 @@ def clf_time(text: str) -> float:
 
 
 def clf_time_miss(text: str) -> float:
-    """Parse a CLF time that is not in `CLF_CACHE` yet, and cache it."""
+    """Parse a CLF time that is not in `CLF_CACHE` yet, and cache it.
+
+    The canonical 26-character layout costs three dictionary lookups plus one for its day
+    (days are cached separately); anything else goes through `_clf_time_general`.
+    """
+    value: float | None = None
+    if len(text) == 26 and text[20] == " ":
+        base = _DAY_CACHE.get(text[:12] + text[20:])
+        if base is None:
+            base = _day_base(text)
+        if base is not None:
+            hour = _HOURS.get(text[12:14])
+            minute = _MINUTES.get(text[15:17])
+            second = _SECONDS.get(text[18:20])
+            if (
+                hour is not None
+                and minute is not None
+                and second is not None
+                and text[14] == ":"
+                and text[17] == ":"
+            ):
+                value = base + hour + minute + second
+    if value is None:
+        value = _clf_time_general(text)
+    if len(CLF_CACHE) >= CACHE_MAX:
+        CLF_CACHE.clear()
+    CLF_CACHE[text] = value
+    return value
+
+
+def _day_base(text: str) -> float | None:
+    """Epoch seconds of midnight of the day in `dd/Mon/yyyy:HH:MM:SS +zzzz`, offset applied."""
+    key = text[:12] + text[20:]
+    try:
+        base = _clf_time_general(text[:12] + "00:00:00" + text[20:])
+    except ValueError:
+        return None
+    if len(_DAY_CACHE) >= CACHE_MAX:
+        _DAY_CACHE.clear()
+    _DAY_CACHE[key] = base
+    return base
+
+
+def _clf_time_general(text: str) -> float:
     m = _CLF_RX.match(text)
     if m is None:
         raise ValueError(f"bad time {text[:40]!r}")
@@ -69,9 +116,6 @@ def clf_time_miss(text: str) -> float:
     if sign:
         offset = int(oh) * 3600 + int(om) * 60
         value = value - offset if sign == "+" else value + offset
-    if len(CLF_CACHE) >= CACHE_MAX:
-        CLF_CACHE.clear()
-    CLF_CACHE[text] = value
     return value
 
 

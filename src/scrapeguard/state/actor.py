@@ -19,6 +19,7 @@ MAX_EXACT_SUBJECTS = 20_000
 BLOOM_BITS = 1 << 21
 MAX_SMALL_SET = 256
 LONG_PAUSE = 60.0
+WINDOW_FROM = 3  # distinct people from which an actor's hourly and daily windows are kept
 SESSION_GAP = 1800.0
 
 
@@ -280,24 +281,30 @@ class ActorState:
             if seen is None:
                 # Most actors only ever see one subject: hold it as a plain string.
                 seen = d.subject
-                new += d.count
+                new += d.people
             elif seen.__class__ is str:
                 if d.subject != seen:
                     sketch = Sketch()
-                    sketch.add(seen)  # type: ignore[arg-type]
+                    sketch.add(seen)
                     sketch.add(d.subject)
                     seen = sketch
-                    new += d.count
+                    new += d.people
             elif seen.add(d.subject):  # type: ignore[union-attr]
-                new += d.count
+                new += d.people
         self.subjects = seen
         if new:
             self.distinct += new
-            if self.hour is None or self.day is None:
-                self.hour = [now, 0.0, 0.0]
-                self.day = [now, 0.0, 0.0]
-            self.people_hour = window_add(self.hour, now, HOUR, new)
-            self.people_day = window_add(self.day, now, DAY, new)
+            hour, day = self.hour, self.day
+            if hour is None or day is None:
+                if self.distinct < WINDOW_FROM:
+                    # Too few people to matter for any quota; windows start (seeded with
+                    # everyone seen so far) once they could, which keeps most actors small.
+                    self.people_hour = self.people_day = float(self.distinct)
+                    return new
+                hour = self.hour = [now, float(self.distinct - new), 0.0]
+                day = self.day = [now, float(self.distinct - new), 0.0]
+            self.people_hour = window_add(hour, now, HOUR, new)
+            self.people_day = window_add(day, now, DAY, new)
         return new
 
     def _time_page(self, now: float) -> None:

@@ -58,7 +58,7 @@ class MemoryState:
             state.observe(event, access, now)
             out.append(state)
         for d in access.disclosures:
-            self.universe.add(d.subject, d.count)
+            self.universe.add(d.subject, d.people)
         return out
 
     def get(self, key: str) -> ActorState | None:
@@ -100,7 +100,7 @@ class MemoryState:
         stale = [
             key
             for key, s in self.actors.items()
-            if now - s.last > (self.flagged_ttl if s.peak else self.idle_ttl)
+            if now - s.last > (self.flagged_ttl if s.peak or s.bot else self.idle_ttl)
         ]
         for key in stale:
             del self.actors[key]
@@ -110,7 +110,7 @@ class MemoryState:
         actors = self.actors
         victims = []
         for key, s in actors.items():
-            if not s.peak and now - s.last > HOUR:
+            if not s.peak and not s.bot and now - s.last > HOUR:
                 victims.append(key)
                 if len(victims) >= count:
                     break

@@ -1,0 +1,219 @@
+"""Automation detector: client libraries, headless browsers, missing browser behaviour."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from support import BROWSER, event
+
+from scrapeguard.config import load_document
+from scrapeguard.engine import Decision, Guard, NoNetworkInfo
+from scrapeguard.events import RequestEvent
+from scrapeguard.policy import Policy, policy_from_document
+
+GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
+HEADLESS = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "HeadlessChrome/131.0.0.0 Safari/537.36"
+)
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+HEADERS = {
+    "accept": "text/html,application/xhtml+xml",
+    "accept-language": "de-DE,de;q=0.9",
+    "sec-ch-ua": '"Chromium";v="131", "Google Chrome";v="131", "Not_A Brand";v="24"',
+}
+
+
+def policy(text: str) -> Policy:
+    return policy_from_document(load_document(text, "test.yaml"))
+
+
+def guard(policy_text: str = "") -> Guard:
+    return Guard(policy=policy(policy_text) if policy_text else Policy(), network=NoNetworkInfo())
+
+
+def hits(g: Guard, rule: str) -> int:
+    return g.counters[f"detector/automation/{rule}/hit"]
+
+
+def decide_all(g: Guard, events: Iterable[RequestEvent]) -> list[Decision]:
+    return [g.decide(e) for e in events]
+
+
+def person(
+    count: int,
+    ip: str = "198.51.100.80",
+    distinct: int = 8,
+    assets: bool = True,
+    **kw: object,
+) -> list[RequestEvent]:
+    """A person's browser: pages at a human pace, each with its stylesheet and script."""
+    kw.setdefault("headers", HEADERS)
+    kw.setdefault("accept_language", "de-DE,de;q=0.9")
+    kw.setdefault("session", "sess-1")
+    out, t = [], 0.0
+    for i in range(count):
+        out.append(event(t, ip, f"/u/user{i % distinct}", **kw))
+        if assets:
+            out.append(event(t + 0.2, ip, "/static/site.css", **kw))
+            out.append(event(t + 0.3, ip, "/static/app.js", **kw))
+        t += GAPS[i % len(GAPS)]
+    return out
+
+
+def test_a_person_in_a_real_browser_raises_nothing() -> None:
+    g = guard()
+    decisions = decide_all(g, person(60))
+    assert {d.action for d in decisions} == {"allow"}
+    assert all(not d.reasons for d in decisions)
+    assert not any(k.startswith("detector/") for k in g.counters)
+
+
+def test_an_http_client_library_is_named_but_not_convicted_on_that_alone() -> None:
+    g = guard()
+    d = g.decide(event(0, "203.0.113.80", "/u/alice", user_agent="python-requests/2.32.3"))
+    assert d.reasons == ("HTTP client library, not a browser (python-requests/2.32.3)",)
+    assert d.action == "allow" and d.score == 35
+
+
+def test_a_client_library_adds_to_behavioural_evidence() -> None:
+    browser, library = guard(), guard()
+    run_b = decide_all(browser, (event(i * 3.0, "203.0.113.81", f"/u/user{i}") for i in range(40)))
+    run_l = decide_all(
+        library,
+        (event(i * 3.0, "203.0.113.81", f"/u/user{i}", user_agent="curl/8.5.0") for i in range(40)),
+    )
+    assert run_l[-1].score > run_b[-1].score
+
+
+def test_an_empty_user_agent_is_named() -> None:
+    g = guard()
+    d = g.decide(event(0, "203.0.113.82", "/u/alice", user_agent=""))
+    assert d.reasons == ("sends no user agent",)
+
+
+def test_a_headless_browser_is_named() -> None:
+    g = guard()
+    d = g.decide(event(0, "203.0.113.83", "/u/alice", user_agent=HEADLESS))
+    assert hits(g, "headless") == 1
+    assert d.reasons[0].startswith("headless browser (Mozilla/5.0 (X11; Linux x86_64)")
+
+
+def test_a_browser_without_accept_headers_is_flagged() -> None:
+    g = guard()
+    d = g.decide(event(0, "203.0.113.84", "/u/alice", headers={"user-agent": BROWSER}))
+    assert d.reasons == ("claims to be a browser but sends no Accept-Language or Accept header",)
+
+
+def test_client_hints_that_contradict_the_user_agent_are_flagged() -> None:
+    g = guard()
+    old_hints = dict(HEADERS, **{"sec-ch-ua": '"Chromium";v="120", "Google Chrome";v="120"'})
+    d = g.decide(
+        event(0, "203.0.113.85", "/u/alice", headers=old_hints, accept_language="de", session="s")
+    )
+    assert d.reasons == ("claims Chrome 131 but its client hints name another version",)
+    d = g.decide(
+        event(0, "203.0.113.86", "/u/alice", user_agent=FIREFOX, headers=HEADERS,
+              accept_language="de", session="s")
+    )  # fmt: skip
+    assert d.reasons == ("claims Firefox or Safari but sends Chromium's client hints",)
+
+
+def test_matching_client_hints_are_not_a_mismatch() -> None:
+    g = guard()
+    g.decide(
+        event(0, "203.0.113.87", "/u/alice", headers=HEADERS, accept_language="de", session="s")
+    )
+    firefox_headers = {k: v for k, v in HEADERS.items() if k != "sec-ch-ua"}
+    g.decide(
+        event(1, "203.0.113.88", "/u/alice", user_agent=FIREFOX, headers=firefox_headers,
+              accept_language="de", session="s")
+    )  # fmt: skip
+    assert hits(g, "fingerprint-mismatch") == 0
+
+
+def test_a_browser_that_never_returns_a_cookie_is_flagged() -> None:
+    g = guard()
+    decisions = decide_all(g, person(12, ip="203.0.113.89", session=None))
+    pages = decisions[::3]
+    assert not any("cookie" in r for r in pages[8].reasons)
+    assert "never returned a cookie in 10 requests" in pages[9].reasons
+
+
+def test_a_browser_that_loads_no_assets_is_flagged() -> None:
+    g = guard()
+    decisions = decide_all(g, person(35, ip="203.0.113.90", assets=False))
+    assert not any("not a single image" in r for r in decisions[28].reasons)
+    assert (
+        "a browser that loaded 30 pages and not a single image, script or stylesheet"
+        in decisions[29].reasons
+    )
+
+
+def test_rotating_user_agents_while_viewing_profiles_is_flagged() -> None:
+    g = guard()
+    agents = [BROWSER.replace("131.0.0.0", f"{120 + i}.0.0.0") for i in range(12)]
+    decisions = [
+        g.decide(event(i * 13.0, "203.0.113.91", f"/u/user{i}", user_agent=agents[i]))
+        for i in range(12)
+    ]
+    assert not any("switched user agent" in r for r in decisions[4].reasons)
+    assert "switched user agent 5 times while viewing 6 profiles" in decisions[5].reasons
+
+
+def test_one_browser_updating_itself_is_not_rotation() -> None:
+    g = guard()
+    newer = BROWSER.replace("131.0.0.0", "132.0.0.0")
+    decide_all(g, (event(i * 40.0, "203.0.113.92", f"/u/user{i % 5}") for i in range(20)))
+    decide_all(
+        g, (event(900 + i * 40.0, "203.0.113.92", f"/u/user{i % 5}", user_agent=newer)
+            for i in range(20))
+    )  # fmt: skip
+    assert hits(g, "rotating-agents") == 0
+
+
+def test_trait_weights_are_settings() -> None:
+    default = guard()
+    assert default.decide(event(0, "203.0.113.93", "/u/a", user_agent="curl/8.5.0")).score == 35
+    heavy = guard("policy: {detectors: {automation: {client_library_weight: 50}}}")
+    d = heavy.decide(event(0, "203.0.113.93", "/u/a", user_agent="curl/8.5.0"))
+    assert (d.score, d.action) == (50, "challenge")
+    strict = guard("policy: {detectors: {automation: {headless_weight: 60}}}")
+    d = strict.decide(event(0, "203.0.113.94", "/u/a", user_agent=HEADLESS))
+    assert (d.score, d.action) == (60, "throttle")
+
+
+def test_no_assets_threshold_is_a_setting() -> None:
+    g = guard("policy: {detectors: {automation: {no_assets_pages: 100}}}")
+    decide_all(g, person(35, ip="203.0.113.90", assets=False))
+    assert hits(g, "no-assets") == 0
+
+
+def test_disabled_automation_detector_raises_nothing() -> None:
+    g = guard("policy: {detectors: {automation: {enabled: false}}}")
+    d = g.decide(event(0, "203.0.113.95", "/u/alice", user_agent=HEADLESS))
+    g.decide(event(1, "203.0.113.96", "/u/alice", user_agent="python-requests/2.32.3"))
+    assert d.action == "allow" and not d.reasons
+    assert not any(k.startswith("detector/automation/") for k in g.counters)
+
+
+def test_a_logged_in_person_whose_browser_loads_assets_is_not_flagged_for_no_assets() -> None:
+    g = guard()
+    decide_all(g, person(40, account="member-7"))
+    assert hits(g, "no-assets") == 0
+
+
+def test_a_single_trait_alone_stays_below_the_challenge_threshold() -> None:
+    # docs/detectors.md: traits add to behavioural evidence rather than convict on their own.
+    g = guard()
+    hints = dict(HEADERS, **{"sec-ch-ua": '"Chromium";v="120"'})
+    singles = [
+        event(0, "203.0.113.97", "/u/alice", user_agent=HEADLESS),
+        event(0, "203.0.113.98", "/u/alice", user_agent="python-requests/2.32.3"),
+        event(0, "203.0.113.99", "/u/alice", user_agent=""),
+        event(0, "203.0.113.100", "/u/alice", headers={"user-agent": BROWSER}, session="s"),
+        event(0, "203.0.113.101", "/u/alice", headers=hints, accept_language="de", session="s"),
+    ]
+    for e in singles:
+        d = g.decide(e)
+        assert len(d.reasons) == 1 and d.action == "allow", (e.user_agent, d.reasons)

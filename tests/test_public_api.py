@@ -1,0 +1,65 @@
+"""The public API is exactly what `scrapeguard.__all__` lists, each name documented."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import pytest
+
+import scrapeguard
+
+PUBLIC = [
+    "ConfigError",
+    "Decision",
+    "Disclosure",
+    "Guard",
+    "Policy",
+    "RequestEvent",
+    "ScrapeguardError",
+    "SiteModel",
+    "__version__",
+    "load_policy",
+    "load_site",
+]
+
+
+def test_all_is_pinned_and_sorted() -> None:
+    assert scrapeguard.__all__ == PUBLIC
+    assert sorted(scrapeguard.__all__) == scrapeguard.__all__
+
+
+@pytest.mark.parametrize("name", [n for n in PUBLIC if n != "__version__"])
+def test_every_public_name_is_importable_and_documented(name: str) -> None:
+    module = importlib.import_module("scrapeguard")
+    obj = getattr(module, name)
+    assert obj is not None
+    doc = inspect.getdoc(obj)
+    assert doc and doc.strip(), f"{name} has no docstring"
+    if inspect.isclass(obj):
+        # A class's docstring must be its own, not inherited from a base class.
+        assert obj.__doc__ and obj.__doc__.strip(), f"{name} has no docstring of its own"
+
+
+def test_star_import_gives_exactly_the_public_names() -> None:
+    namespace: dict[str, object] = {}
+    exec("from scrapeguard import *", namespace)
+    assert sorted(k for k in namespace if k != "__builtins__") == PUBLIC
+
+
+def test_the_version_is_a_version_string() -> None:
+    assert isinstance(scrapeguard.__version__, str)
+    parts = scrapeguard.__version__.split(".")
+    assert len(parts) >= 2 and all(p.isdigit() for p in parts[:2])
+
+
+def test_the_package_has_a_docstring() -> None:
+    assert scrapeguard.__doc__ and "__all__" in scrapeguard.__doc__
+
+
+def test_errors_form_one_tree() -> None:
+    assert issubclass(scrapeguard.ConfigError, scrapeguard.ScrapeguardError)
+    assert issubclass(scrapeguard.ScrapeguardError, Exception)
+    err = scrapeguard.ConfigError(["a.yaml:1: x: bad", "a.yaml:2: y: worse"])
+    assert err.messages == ["a.yaml:1: x: bad", "a.yaml:2: y: worse"]
+    assert str(err) == "a.yaml:1: x: bad\na.yaml:2: y: worse"
