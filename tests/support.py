@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from scrapeguard.engine import Guard
 from scrapeguard.events import RequestEvent
@@ -33,3 +34,18 @@ def profiles(
 def run(guard: Guard, events: object) -> list[object]:
     """Decide on every event; return the decisions."""
     return [guard.decide(e) for e in events]  # type: ignore[attr-defined]
+
+
+def shared_datasets() -> Path:
+    """The shared datasets folder: `../shared/datasets` beside the checkout (as in CI), else
+    `SCRAPEGUARD_DATASETS`, else /work/shared/datasets."""
+    import os
+
+    env = os.environ.get("SCRAPEGUARD_DATASETS")
+    if env:
+        return Path(env)
+    beside = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    return beside if beside.is_dir() else Path("/work/shared/datasets")
+
+
+DATASETS = shared_datasets()

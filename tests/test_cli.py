@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import DATASETS
 
 from scrapeguard.crawlers import classify_client, is_declared_bot
 from scrapeguard.events import RequestEvent
 from scrapeguard.policy import ACTIONS
 from scrapeguard.site import Kind, SiteModel
 
-REAL_LOG = Path("/work/shared/datasets/elastic-apache-logs/apache_logs")
+REAL_LOG = DATASETS / "elastic-apache-logs" / "apache_logs"
 CONFIG = Path(__file__).parent / "testdata" / "config"
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
 BROWSER = (

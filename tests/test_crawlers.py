@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from support import DATASETS
 
 from scrapeguard import crawlers, netranges
 from scrapeguard.crawlers import (
@@ -28,7 +29,7 @@ from scrapeguard.crawlers import (
 )
 from scrapeguard.netranges import NetworkData, update_range_list
 
-SHARED = Path("/work/shared/datasets")
+SHARED = DATASETS
 for _parent in Path(__file__).resolve().parents:
     if (_parent / "shared" / "datasets").is_dir():
         SHARED = _parent / "shared" / "datasets"

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from support import DATASETS
 
 from scrapeguard import netranges
 from scrapeguard.netranges import (
@@ -27,7 +28,7 @@ from scrapeguard.netranges import (
 
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ip-ranges"
 if not DATASET.is_dir():
-    DATASET = Path("/work/shared/datasets/ip-ranges")
+    DATASET = DATASETS / "ip-ranges"
 PACKAGED = Path(str(resources.files("scrapeguard").joinpath("data").joinpath("ranges")))
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from support import DATASETS
 
-REAL_LOG = "/work/shared/datasets/elastic-apache-logs/apache_logs"
+REAL_LOG = str(DATASETS / "elastic-apache-logs" / "apache_logs")
 
 
 @pytest.fixture
