@@ -144,6 +144,10 @@ class Guard:
                 _note_crawler(states[-1], crawler)
             return access, self._held(keys, now, event.account is not None)
         keys = [ip_key, self._network_key(ip)]
+        wide = ":" in ip
+        if wide:  # IPv6: also the /56 and /48 a subscriber or a site is given
+            keys.append("net:" + ipv6_prefix(ip, 56))
+            keys.append("net:" + ipv6_prefix(ip, 48))
         if event.account is not None:
             keys.append("account:" + event.account)
         if event.session is not None:
@@ -152,8 +156,9 @@ class Guard:
             keys.append("device:" + event.device)
         states = self.state.observe(keys, event, access, now)
         ip_state, net_state = states[0], states[1]
+        wider = (states[2], states[3]) if wide else ()
         account = session = device = None
-        i = 2
+        i = 4 if wide else 2
         if event.account is not None:
             account = states[i]
             i += 1
@@ -187,6 +192,7 @@ class Guard:
             now,
             ip_state,
             net_state,
+            wider,
             account,
             session,
             device,
@@ -231,6 +237,8 @@ class Guard:
         by_scope = {
             ActorKind.IP: ctx.ip,
             ActorKind.NET: ctx.net,
+            "net56": ctx.wider[0] if ctx.wider else None,
+            "net48": ctx.wider[1] if ctx.wider else None,
             ActorKind.ACCOUNT: ctx.account,
             ActorKind.SESSION: ctx.session,
             ActorKind.DEVICE: ctx.device,

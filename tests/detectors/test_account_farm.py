@@ -174,3 +174,18 @@ def test_signup_methods_declared_in_the_site_model_are_counted() -> None:
     for i in range(10):
         g.decide(event(i * 60.0, f"203.0.113.{i}", "/api/register", method="PUT", account=f"n{i}"))
     assert hits(g, "signups") > 0
+
+
+def test_signups_from_many_ipv6_subnets_of_one_48_are_one_farm() -> None:
+    g = Guard(policy=Policy(), network=NoNetworkInfo())
+    decisions = [
+        g.decide(
+            event(i * 300.0, f"2001:db8:7:{i:x}::1", "/signup", method="POST", account=f"v6-{i}")
+        )
+        for i in range(12)
+    ]
+    last = decisions[-1]
+    assert last.key == "net:2001:db8:7::/48"
+    assert any("sign-ups in a day from network 2001:db8:7::/48" in r for r in last.reasons)
+    # Each /64 made one sign-up only: no single subnet is blamed.
+    assert g.state.get("net:2001:db8:7:b::/64").peak == 0  # type: ignore[union-attr]

@@ -33,7 +33,9 @@ class AccountFarm(Detector):
         s: AccountFarmSettings = self.settings
         factor = s.shared_factor if ctx.shared else 1
         out: list[Signal] = []
-        for actor, scope in ((ctx.net, "net"), (ctx.ip, "ip")):
+        networks = [(ctx.ip, "ip"), (ctx.net, "net")]
+        networks += zip(ctx.wider, ("net56", "net48"), strict=False)
+        for actor, scope in reversed(networks):
             x = actor.more()
             signups = window_add(x.signups, ctx.now, DAY, 0)
             logins = window_add(x.logins, ctx.now, DAY, 0)

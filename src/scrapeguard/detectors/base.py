@@ -29,6 +29,7 @@ class Context:
     now: float
     ip: ActorState
     net: ActorState
+    wider: tuple[ActorState, ...]  # IPv6 only: the /56 and the /48
     account: ActorState | None
     session: ActorState | None
     device: ActorState | None
