@@ -204,3 +204,15 @@ def test_replay_and_inline_give_the_same_verdicts(tmp_path: object) -> None:
     r = replay(third, read_events([str(log)], "combined"))
     assert r.events == len(script)
     assert third.state.get("ip:203.0.113.1").peak == replayed.state.get("ip:203.0.113.1").peak  # type: ignore[union-attr]
+
+
+def test_a_fingerprint_actor_is_kept_where_header_traits_are_known(guard: Guard) -> None:
+    headers = {"accept": "text/html", "accept-language": "en", "user-agent": BROWSER}
+    for i in range(3):
+        guard.decide(event(i, f"198.51.100.{i}", f"/u/user{i}", headers=headers,
+                           accept_language="en"))  # fmt: skip
+    fingerprints = [s for s in guard.state if s.key.startswith("fp:")]
+    assert len(fingerprints) == 1
+    assert fingerprints[0].distinct_people == 3  # one client software across three addresses
+    guard.decide(event(10, "198.51.100.9", "/u/user9"))  # a log line: user agent only
+    assert len([s for s in guard.state if s.key.startswith("fp:")]) == 1

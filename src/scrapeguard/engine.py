@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from .detectors import Context, Detector, Signal
 from .detectors.goodbots import worse_bot
-from .events import ActorKind, RequestEvent, ipv6_prefix, network_of
+from .events import ActorKind, RequestEvent, fingerprint_of, ipv6_prefix, network_of
 from .policy import RANK, Policy
 from .site import Access, Kind, SiteModel
 from .state import MemoryState
@@ -148,25 +148,28 @@ class Guard:
         if wide:  # IPv6: also the /56 and /48 a subscriber or a site is given
             keys.append("net:" + ipv6_prefix(ip, 56))
             keys.append("net:" + ipv6_prefix(ip, 48))
+        known = len(keys)
         if event.account is not None:
             keys.append("account:" + event.account)
         if event.session is not None:
             keys.append("session:" + event.session)
         if event.device is not None:
             keys.append("device:" + event.device)
+        if event.headers is not None or event.tls_fingerprint:
+            # Header traits are known (inline, JSON logs): the fingerprint is worth an actor.
+            # From a plain log it would only be the user agent, shared by thousands.
+            keys.append("fp:" + fingerprint_of(event))
         states = self.state.observe(keys, event, access, now)
         ip_state, net_state = states[0], states[1]
         wider = (states[2], states[3]) if wide else ()
-        account = session = device = None
-        i = 4 if wide else 2
-        if event.account is not None:
-            account = states[i]
-            i += 1
-        if event.session is not None:
-            session = states[i]
-            i += 1
-        if event.device is not None:
-            device = states[i]
+        account = session = device = fingerprint = None
+        if len(keys) > known:
+            optional = zip(keys[known:], states[known:], strict=True)
+            by_kind = {key.partition(":")[0]: state for key, state in optional}
+            account = by_kind.get("account")
+            session = by_kind.get("session")
+            device = by_kind.get("device")
+            fingerprint = by_kind.get("fp")
         principal, principal_kind = (
             (account, ActorKind.ACCOUNT)
             if account is not None
@@ -196,6 +199,7 @@ class Guard:
             account,
             session,
             device,
+            fingerprint,
             principal,
             principal_kind,
             shared,
@@ -242,6 +246,7 @@ class Guard:
             ActorKind.ACCOUNT: ctx.account,
             ActorKind.SESSION: ctx.session,
             ActorKind.DEVICE: ctx.device,
+            ActorKind.FINGERPRINT: ctx.fingerprint,
         }
         best: tuple[float, float, str, list[Signal]] | None = None
         if signals:

@@ -63,7 +63,7 @@ class ActorKind:
     ACCOUNT = "account"
     SESSION = "session"
     DEVICE = "device"
-    FINGERPRINT = "fingerprint"
+    FINGERPRINT = "fp"
     CAMPAIGN = "campaign"
 
 

@@ -33,6 +33,7 @@ class Context:
     account: ActorState | None
     session: ActorState | None
     device: ActorState | None
+    fingerprint: ActorState | None  # only where header traits are known
     principal: ActorState
     principal_kind: str
     shared: bool
