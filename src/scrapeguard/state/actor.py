@@ -46,11 +46,12 @@ class Sketch:
     answers only ever undercount, never overcount, what a scraper took.
     """
 
-    __slots__ = ("keys", "bloom")
+    __slots__ = ("keys", "bloom", "max_exact")
 
-    def __init__(self) -> None:
+    def __init__(self, max_exact: int = MAX_EXACT_SUBJECTS) -> None:
         self.keys: set[str] | None = set()
         self.bloom: bytearray | None = None
+        self.max_exact = max_exact
 
     def add(self, key: str) -> bool:
         """Add `key`; return True if it was not seen before."""
@@ -59,7 +60,7 @@ class Sketch:
             if key in keys:
                 return False
             keys.add(key)
-            if len(keys) > MAX_EXACT_SUBJECTS:
+            if len(keys) > self.max_exact:
                 self._to_bloom(keys)
             return True
         return self._bloom_add(key)
@@ -89,8 +90,8 @@ class Counted:
 
     __slots__ = ("sketch", "total")
 
-    def __init__(self) -> None:
-        self.sketch = Sketch()
+    def __init__(self, max_exact: int = MAX_EXACT_SUBJECTS) -> None:
+        self.sketch = Sketch(max_exact)
         self.total = 0
 
     def add(self, key: str, weight: int) -> None:

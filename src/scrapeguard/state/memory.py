@@ -33,7 +33,7 @@ class MemoryState:
         self.flagged_ttl = flagged_ttl
         self.actors: dict[str, ActorState] = {}
         self.decisions: dict[str, Decision] = {}
-        self.universe = Counted()
+        self.universe = Counted(max_exact=2_000_000)  # one per process: exact is affordable
         self.created = 0
         self.evicted = 0
         self.expired = 0
