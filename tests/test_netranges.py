@@ -441,3 +441,18 @@ def test_unknown_list_missing_file_and_empty_file(tmp_path: Path) -> None:
     html.write_text("<html>\n<body>oops</body>\n")
     with pytest.raises(RangeListError, match=r"page\.html, line 1"):
         update_range_list("tor", html)
+
+
+def test_a_uniform_block_answers_like_its_addresses() -> None:
+    from scrapeguard.netinfo import PublishedNetworkInfo
+
+    info = PublishedNetworkInfo()
+    data = info.data
+    # A block wholly inside one list, one outside all lists, and one split between lists.
+    for block in ("104.28.28", "198.51.100", "100.64.3", "8.8.8"):
+        for host in range(256):
+            ip = f"{block}.{host}"
+            assert info.origin(ip) == data.origin(ip), ip
+    assert data.origin_of_block("198.51.100") == frozenset()
+    split = [b for b in ("104.28.28", "104.28.29") if data.origin_of_block(b) is None]
+    assert split, "the iCloud relay list has /26-/32 pieces, so some /24 is split"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import heapq
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -96,20 +97,34 @@ def _replay(
     r.people = sum(b[2] for b in buckets.values())
 
 
-def actor_rows(guard: Guard, limit_unflagged: int = 1000) -> list[dict[str, Any]]:
-    """Actors worth reporting: every flagged actor and declared bot, then the unflagged
-    actors that received the most people (at most `limit_unflagged` of those)."""
-    flagged, others = [], []
+@dataclass
+class ActorSummary:
+    """What the report says about the actors, gathered in one pass over the state."""
+
+    rows: list[dict[str, Any]]
+    histogram: list[int]
+    flagged: int
+
+
+def summarise_actors(guard: Guard, limit_unflagged: int = 1000) -> ActorSummary:
+    """Rows for every flagged actor and declared bot, then for the unflagged actors that
+    received the most people (at most `limit_unflagged`); the score histogram; the number
+    of flagged actors."""
+    chosen, others = [], []
+    histogram = [0] * 10
+    flagged = 0
     for s in guard.state:
+        histogram[min(s.peak // 10, 9)] += 1
+        if s.verdict != "allow":
+            flagged += 1
         if s.peak or s.bot or s.verdict != "allow":
-            flagged.append(s)
+            chosen.append(s)
         elif s.distinct:
             others.append(s)
-    others.sort(key=lambda s: -s.distinct_people)
-    chosen = flagged + others[:limit_unflagged]
+    chosen += heapq.nlargest(limit_unflagged, others, key=lambda s: s.distinct)
     rows = [_row(s) for s in chosen]
     rows.sort(key=lambda r: (-r["score"], -RANK.get(r["verdict"], 0), -r["subjects"], r["key"]))
-    return rows
+    return ActorSummary(rows, histogram, flagged)
 
 
 def _row(s: Any) -> dict[str, Any]:
@@ -133,10 +148,7 @@ def result_document(
     guard: Guard, r: Replay, stats: Any, sources: list[str], seconds: float
 ) -> dict[str, Any]:
     """Build the `--json` document (schema in docs/analyze.md)."""
-    actors = actor_rows(guard)
-    histogram = [0] * 10
-    for s in guard.state:
-        histogram[min(int(s.peak) // 10, 9)] += 1
+    actors = summarise_actors(guard)
     return {
         "version": RESULT_VERSION,
         "summary": {
@@ -144,7 +156,7 @@ def result_document(
             "parsed": stats.parsed,
             "malformed": stats.malformed,
             "actors": guard.state.created,
-            "flagged": sum(1 for s in guard.state if s.verdict != "allow"),
+            "flagged": actors.flagged,
             "seconds": round(seconds, 3),
             "sources": sources,
             "first_event": iso(r.first) if r.first is not None else None,
@@ -156,9 +168,9 @@ def result_document(
         "malformed_examples": [
             {"source": src, "line": line, "reason": reason} for src, line, reason in stats.errors
         ],
-        "actors": actors,
+        "actors": actors.rows,
         "timeline": timeline(r),
-        "score_histogram": histogram,
+        "score_histogram": actors.histogram,
     }
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from mypy_extensions import mypyc_attr
+
 from .detectors import Context, Detector, Signal
 from .detectors.goodbots import worse_bot
 from .events import ActorKind, RequestEvent, fingerprint_of, ipv6_prefix, network_of
@@ -84,6 +86,7 @@ class NetworkInfo(Protocol):
         ...
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class NoNetworkInfo:
     """Knows nothing about networks or crawlers (for tests of other parts)."""
 
@@ -96,6 +99,7 @@ class NoNetworkInfo:
         return None
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Guard:
     """Decides on requests: the engine shared by every integration and by log replay."""
 

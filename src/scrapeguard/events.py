@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 
 class Disclosure(NamedTuple):
@@ -58,13 +58,13 @@ class RequestEvent:
 class ActorKind:
     """Names of the kinds of actor an event is attributed to."""
 
-    IP = "ip"
-    NET = "net"
-    ACCOUNT = "account"
-    SESSION = "session"
-    DEVICE = "device"
-    FINGERPRINT = "fp"
-    CAMPAIGN = "campaign"
+    IP: Final = "ip"
+    NET: Final = "net"
+    ACCOUNT: Final = "account"
+    SESSION: Final = "session"
+    DEVICE: Final = "device"
+    FINGERPRINT: Final = "fp"
+    CAMPAIGN: Final = "campaign"
 
 
 def network_of(ip: str) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from .crawlers import CrawlerVerdict, CrawlerVerifier
 from .netranges import NetworkData, network_data
 
+MAX_BLOCKS = 1 << 18
+
 
 class PublishedNetworkInfo:
     """Origin tags and crawler verification from the packaged (or refreshed) range lists,
@@ -16,10 +18,22 @@ class PublishedNetworkInfo:
         extra = list(shared_ranges)
         self.data: NetworkData = NetworkData(extra) if extra else network_data()
         self.verifier = CrawlerVerifier(self.data)
+        self._blocks: dict[str, frozenset[str] | None] = {}
 
     def origin(self, ip: str) -> frozenset[str]:
         """Tags of the networks `ip` belongs to (`shared:*`, `datacenter`, `vpn`, `tor`)."""
-        return self.data.origin(ip)
+        if ":" in ip:
+            return self.data.origin(ip)
+        # Most /24s lie wholly inside or outside every list: answer them once per block.
+        block = ip.rpartition(".")[0]
+        blocks = self._blocks
+        try:
+            tags = blocks[block]
+        except KeyError:
+            if len(blocks) >= MAX_BLOCKS:
+                blocks.clear()
+            tags = blocks[block] = self.data.origin_of_block(block)
+        return tags if tags is not None else self.data.origin(ip)
 
     def crawler(self, user_agent: str, ip: str, now: float) -> CrawlerVerdict | None:
         """The crawler verdict for a client, or None when it does not claim to be one."""

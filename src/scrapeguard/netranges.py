@@ -268,6 +268,12 @@ class PrefixSet:
         """The names of every list holding `ip` (empty for none or an invalid address)."""
         return self._tags[self._segment(ip)]
 
+    def uniform_tags(self, first: int, last: int) -> frozenset[str] | None:
+        """The tags shared by every address in [first, last], or None when they differ."""
+        i = bisect.bisect_right(self._starts, first) - 1
+        j = bisect.bisect_right(self._starts, last) - 1
+        return self._tags[i] if i == j else None
+
 
 def _flatten(
     lists: Sequence[list[tuple[int, int]]],
@@ -837,6 +843,17 @@ class NetworkData:
         """Load every list and build the lookup tables now (about 0.3 s) instead of on first use."""
         self.origin("0.0.0.0")
         self.crawler_table()
+
+    def origin_of_block(self, block: str) -> frozenset[str] | None:
+        """Origin tags that hold for every address of an IPv4 /24 given as `a.b.c`, or None
+        when the block is split between lists (then ask `origin` per address)."""
+        first = ip_to_int(block + ".0")
+        if first is None:
+            return None
+        prefixes = self._origin_set
+        if prefixes is None:
+            prefixes = self._origin_set = self._build_origin()
+        return prefixes.uniform_tags(first, first + 255)
 
     def is_shared(self, ip: str) -> bool:
         """True when many people may share `ip` (any ``shared:*`` origin tag)."""

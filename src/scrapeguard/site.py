@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote
 
 from .config import Document, Errors, load_file
@@ -21,17 +21,17 @@ SENSITIVITIES = ("low", "normal", "high")
 class Kind:
     """What a route is, from scrapeguard's point of view."""
 
-    PERSON = "person"  # discloses one person's data (a profile page or API object)
-    LIST = "list"  # discloses a page of people (directory, followers, API listing)
-    SEARCH = "search"  # people search: discloses a page of people matching a term
-    LOOKUP = "lookup"  # contact-point lookup: find a person by email or phone number
-    SIGNUP = "signup"
-    LOGIN = "login"
-    STATIC = "static"
-    TRAP = "trap"
-    ROBOTS = "robots"
-    OTHER = "other"
-    ALL = (PERSON, LIST, SEARCH, LOOKUP, SIGNUP, LOGIN, STATIC, TRAP, ROBOTS, OTHER)
+    PERSON: Final = "person"  # discloses one person's data (a profile page or API object)
+    LIST: Final = "list"  # discloses a page of people (directory, followers, API listing)
+    SEARCH: Final = "search"  # people search: discloses a page of people matching a term
+    LOOKUP: Final = "lookup"  # contact-point lookup: find a person by email or phone number
+    SIGNUP: Final = "signup"
+    LOGIN: Final = "login"
+    STATIC: Final = "static"
+    TRAP: Final = "trap"
+    ROBOTS: Final = "robots"
+    OTHER: Final = "other"
+    ALL: Final = (PERSON, LIST, SEARCH, LOOKUP, SIGNUP, LOGIN, STATIC, TRAP, ROBOTS, OTHER)
 
 
 @dataclass(slots=True)

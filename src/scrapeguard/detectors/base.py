@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from ..events import RequestEvent
 from ..site import Access
 from ..state.actor import ActorState
@@ -48,6 +50,7 @@ class Context:
         return self.account is not None
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass
 class Settings:
     """Base of detector settings; every field is a number, a boolean or a duration (seconds)."""
@@ -57,6 +60,7 @@ class Settings:
     weight: float = 1.0
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Detector:
     """A detector turns a request in context into signals. Subclasses set `name`, `settings_type`
     and implement `evaluate`; they keep no state of their own."""
@@ -96,9 +100,9 @@ def ramp(value: float, start: float, full: float, low: float, high: float) -> fl
     return low + (high - low) * (value - start) / (full - start)
 
 
-def plural(n: float, word: str) -> str:
+def plural(count: float, word: str) -> str:
     """`1 person`, `2 people`, `3 profiles` — numbers with thousands separators."""
-    n = int(n)
+    n = int(count)
     if word == "person":
         return f"{n:,} {'person' if n == 1 else 'people'}"
     if n == 1:

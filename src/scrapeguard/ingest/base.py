@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mypy_extensions import mypyc_attr
+
 from ..errors import ScrapeguardError
 from ..events import RequestEvent
 
@@ -36,6 +38,7 @@ class FormatSpecError(ScrapeguardError):
     """A custom log format string cannot be compiled."""
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class LogFormat:
     """A way to turn access-log lines into `RequestEvent`s.
 

@@ -79,8 +79,8 @@ class ClfFormat(LogFormat):
             if t is None:
                 try:
                     t = clf_time_miss(stamp)
-                except ValueError as exc:
-                    bad.append((i, str(exc)))
+                except ValueError as err:  # not `exc`: a compiled build types names per function
+                    bad.append((i, str(err)))
                     continue
             if referer == "-":
                 referer = ""

@@ -6,6 +6,8 @@ import heapq
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from mypy_extensions import mypyc_attr
+
 from ..events import RequestEvent
 from ..site import Access
 from .actor import DAY, HOUR, ActorState, Counted
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from ..engine import Decision
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class MemoryState:
     """Actor states of one process.
 
