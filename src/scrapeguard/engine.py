@@ -144,8 +144,8 @@ class Guard:
                 keys.append("session:" + event.session)
             states = self.state.observe(keys, event, access, now)
             crawler = self.network.crawler(event.user_agent, ip, now)
-            if crawler is not None:
-                _note_crawler(states[-1], crawler)
+            if crawler is not None:  # the principal: account, else session, else address
+                _note_crawler(states[1] if event.account is not None else states[-1], crawler)
             return access, self._held(keys, now, event.account is not None)
         keys = [ip_key, self._network_key(ip)]
         wide = ":" in ip
@@ -184,7 +184,6 @@ class Guard:
         if device is not None and event.account is not None:
             device.note_account(event.account)
         origin = NO_TAGS if access.kind == Kind.OTHER else self.network.origin(ip)
-        shared = any(tag.startswith("shared") for tag in origin) if origin else False
         crawler = self.network.crawler(event.user_agent, ip, now)
         partner = (
             self.policy.partner_for(ip, event.account, event.user_agent)
@@ -206,7 +205,7 @@ class Guard:
             fingerprint,
             principal,
             principal_kind,
-            shared,
+            _is_shared(origin),
             origin,
             crawler,
             self.state.known_people,
@@ -223,9 +222,9 @@ class Guard:
                 found = detector.evaluate(ctx)
                 if found:
                     signals.extend(found)
-        if signals and access.kind == Kind.OTHER:
+        if signals and access.kind == Kind.OTHER:  # origin was skipped above; now it matters
             ctx.origin = self.network.origin(ip)
-            ctx.shared = any(tag.startswith("shared") for tag in ctx.origin)
+            ctx.shared = _is_shared(ctx.origin)
         return access, self._conclude(signals, ctx, keys)
 
     def _detectors_for(self, kind: str) -> tuple[list[Detector], list[Detector]]:
@@ -413,6 +412,11 @@ class Guard:
                 self._networks.clear()
             key = self._networks[ip] = "net:" + ipv6_prefix(ip, 64)
         return key
+
+
+def _is_shared(origin: frozenset[str]) -> bool:
+    """Whether many people may stand behind an address with these origin tags."""
+    return any(tag.startswith("shared") for tag in origin) if origin else False
 
 
 def _combine(weights: Iterable[float]) -> float:
