@@ -328,3 +328,16 @@ def test_check_reports_site_and_policy_errors_of_one_file_together(tmp_path: Pat
     assert proc.returncode == 1
     assert f"{both}:2: site.directory_size: " in proc.stderr
     assert f"{both}:4: policy.mode: " in proc.stderr
+
+
+def test_an_unwritable_report_path_fails_before_the_replay(tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text('203.0.113.9 - - [01/Sep/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "x"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapeguard", "analyze", str(log), "--json",
+         str(tmp_path / "missing" / "out.json")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "is not a writable folder" in done.stderr
+    assert "lines" not in done.stdout  # nothing was analysed

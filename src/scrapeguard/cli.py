@@ -146,6 +146,9 @@ def _analyze(args: argparse.Namespace) -> int:
     if not logs:
         print("scrapeguard analyze: give log files, - for stdin, or --sample", file=sys.stderr)
         return EXIT_USAGE
+    for target in (args.json, args.html):
+        if target:
+            _check_writable(target)  # before a long replay, not after
     site, policy = load_config(site_path, args.policy)
     fmt = custom_format(args.log_format) if args.log_format else args.format
     if fmt != "auto" and isinstance(fmt, str):
@@ -172,6 +175,12 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.fail_on_flagged and doc["summary"]["flagged"]:
         return EXIT_FLAGGED
     return EXIT_OK
+
+
+def _check_writable(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise ScrapeguardError(f"cannot write {path}: {folder} is not a writable folder")
 
 
 def _write(path: str, text: str) -> None:
