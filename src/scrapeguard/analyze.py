@@ -18,6 +18,7 @@ from typing import Any
 from .engine import Guard
 from .events import RequestEvent
 from .policy import RANK
+from .state.actor import ActorState
 
 RESULT_VERSION = 1
 MAX_BUCKETS = 240
@@ -110,18 +111,22 @@ def summarise_actors(guard: Guard, limit_unflagged: int = 1000) -> ActorSummary:
     """Rows for every flagged actor and declared bot, then for the unflagged actors that
     received the most people (at most `limit_unflagged`); the score histogram; the number
     of flagged actors."""
-    chosen, others = [], []
+    chosen = []
+    top: list[tuple[int, int, ActorState]] = []  # min-heap of the unflagged with most people
     histogram = [0] * 10
     flagged = 0
-    for s in guard.state:
+    for i, s in enumerate(guard.state):
         histogram[min(s.peak // 10, 9)] += 1
         if s.verdict != "allow":
             flagged += 1
         if s.peak or s.bot or s.verdict != "allow":
             chosen.append(s)
-        elif s.distinct:
-            others.append(s)
-    chosen += heapq.nlargest(limit_unflagged, others, key=lambda s: s.distinct)
+        elif s.distinct and (len(top) < limit_unflagged or s.distinct > top[0][0]):
+            if len(top) < limit_unflagged:
+                heapq.heappush(top, (s.distinct, i, s))
+            else:
+                heapq.heapreplace(top, (s.distinct, i, s))
+    chosen += [s for _, _, s in top]
     rows = [_row(s) for s in chosen]
     rows.sort(key=lambda r: (-r["score"], -RANK.get(r["verdict"], 0), -r["subjects"], r["key"]))
     return ActorSummary(rows, histogram, flagged)

@@ -1,0 +1,24 @@
+"""The analyze summary: which actors the report lists."""
+
+from __future__ import annotations
+
+from support import event, profiles, run
+
+from scrapeguard.analyze import summarise_actors
+from scrapeguard.engine import Guard, NoNetworkInfo
+from scrapeguard.policy import Policy
+
+
+def test_report_lists_flagged_actors_and_the_unflagged_that_saw_most_people() -> None:
+    g = Guard(policy=Policy(), network=NoNetworkInfo())
+    run(g, profiles(0, 400, ip="203.0.113.9", every=1.0))  # a harvester: flagged
+    # Three people, each alone on their network, so address and network count alike.
+    for n, ip in ((2, "198.51.100.1"), (5, "192.0.2.2"), (3, "100.70.0.3")):
+        run(g, (event(5000 + i * 60, ip, f"/u/person{i}") for i in range(n)))
+    summary = summarise_actors(g, limit_unflagged=3)
+    keys = [row["key"] for row in summary.rows]
+    assert keys[0] == "203.0.113.9"
+    # The unflagged with most people: the harvester's network (400), then 5 and 5.
+    assert set(keys[1:]) == {"203.0.113.0/24", "192.0.2.2", "192.0.2.0/24"}
+    assert summary.flagged >= 1
+    assert sum(summary.histogram) == len(g.state)
