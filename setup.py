@@ -34,6 +34,8 @@ COMPILED = [
     "ingest/clf.py",
     "ingest/fields.py",
     "ingest/timeparse.py",
+    "netranges.py",
+    "netinfo.py",
 ]
 
 

@@ -67,8 +67,8 @@ def test_invalid_addresses_give_none(bad: str) -> None:
 
 
 def test_non_string_addresses_give_none() -> None:
-    assert ip_to_int(None) is None  # type: ignore[arg-type]
-    assert ip_to_int(17) is None  # type: ignore[arg-type]
+    assert ip_to_int(None) is None
+    assert ip_to_int(17) is None
 
 
 def test_parse_cidr_edges_and_host_bits() -> None:

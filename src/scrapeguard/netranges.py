@@ -98,12 +98,14 @@ class RangeListError(ScrapeguardError, ValueError):
 # --------------------------------------------------------------------------- addresses
 
 
-def ip_to_int(ip: str) -> int | None:
+def ip_to_int(ip: object) -> int | None:
     """Return `ip` as an integer in one 128-bit space (IPv4 as ``::ffff:a.b.c.d``), or None.
 
     Accepts dotted-quad IPv4 and any IPv6 text form (a ``%zone`` suffix is ignored). Anything
     else, including non-strings, gives None.
     """
+    if not isinstance(ip, str):
+        return None
     try:
         if ":" in ip:
             if "%" in ip:
@@ -198,9 +200,9 @@ class PrefixSet:
         cache_size: int = _CACHE_SIZE,
     ) -> PrefixSet:
         """Build from named lists of (first, last) integer ranges, as `parse_cidr` returns."""
-        self = cls.__new__(cls)
-        self._init(lists, cache_size)
-        return self
+        prefixes = cls(cache_size=cache_size)
+        prefixes._init(lists, cache_size)
+        return prefixes
 
     def intervals(self) -> list[tuple[int, int]]:
         """The covered ranges as merged (first, last) integer pairs, whatever their names."""
