@@ -60,6 +60,7 @@ def replay(
     try:
         _replay(guard, events, progress, every, r)
     finally:
+        gc.freeze()  # and keep the collector off them afterwards, while the report is built
         if enabled:
             gc.enable()
     return r

@@ -295,5 +295,18 @@ def _ranges_update(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run() -> None:
+    """Entry point of the `scrapeguard` command: `main`, then exit at once.
+
+    A replay leaves millions of objects behind; tearing them down one by one takes a second
+    and achieves nothing at process exit, so the output is flushed and the process ends.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a closed pipe (`| head`) is not an error here
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
