@@ -34,6 +34,7 @@ COMPILED = [
     "ingest/clf.py",
     "ingest/fields.py",
     "ingest/timeparse.py",
+    "ingest/handoff.py",
     "netranges.py",
     "netinfo.py",
 ]

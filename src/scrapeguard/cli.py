@@ -21,7 +21,14 @@ from .analyze import clock, replay, result_document
 from .config import load_file
 from .engine import Guard
 from .errors import ConfigError, ScrapeguardError
-from .ingest import IngestStats, custom_format, get_format, read_events
+from .ingest import (
+    IngestStats,
+    can_read_in_parallel,
+    custom_format,
+    get_format,
+    read_events,
+    read_events_parallel,
+)
 from .policy import Policy, policy_from_document
 from .site import SiteModel, site_from_document
 from .state import open_state
@@ -79,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--top", type=int, default=15, help="actors to list in the terminal (15)")
     a.add_argument("--state", default="memory://", help="state backend URL (memory://)")
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
+    a.add_argument(
+        "--jobs",
+        type=int,
+        choices=(1, 2),
+        help="2: read and parse in a second process (default where there are two cores)",
+    )
     a.add_argument(
         "--fail-on-flagged", action="store_true", help="exit with 3 when any actor is flagged"
     )
@@ -159,7 +172,9 @@ def _analyze(args: argparse.Namespace) -> int:
     bar = _Progress(sys.stderr, total, stats) if _show_progress(args, total) else None
     started = clock()
     try:
-        r = replay(guard, read_events(logs, fmt, stats), bar.update if bar else None)
+        parallel = args.jobs == 2 or (args.jobs is None and can_read_in_parallel(logs))
+        reader = read_events_parallel if parallel else read_events
+        r = replay(guard, reader(logs, fmt, stats), bar.update if bar else None)
     finally:
         if bar is not None:
             bar.close()

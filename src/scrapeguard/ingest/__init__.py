@@ -27,6 +27,7 @@ from .clf import COMBINED, COMMON, ClfFormat
 from .custom import CustomFormat, custom_format
 from .fields import DEFAULT_DEVICE_COOKIES, DEFAULT_SESSION_COOKIES
 from .jsonlines import JSON, JsonFormat
+from .parallel import can_read_in_parallel, read_events_parallel
 from .reader import STDIN, IngestStats, read_events, read_lines
 from .registry import DETECT_SAMPLE, FORMATS, detect_format, get_format, register_format
 
@@ -52,7 +53,9 @@ __all__ = [
     "custom_format",
     "detect_format",
     "get_format",
+    "can_read_in_parallel",
     "read_events",
+    "read_events_parallel",
     "read_lines",
     "register_format",
 ]
