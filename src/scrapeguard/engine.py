@@ -120,6 +120,7 @@ class Guard:
         self._dispatch = {kind: self._detectors_for(kind) for kind in Kind.ALL}
         self.counters: Counter[str] = Counter()
         self._networks: dict[str, str] = {}
+        self._hit_keys: dict[str, str] = {}
         self._enforce = self.policy.mode == "enforce"
 
     def now(self) -> float:
@@ -241,22 +242,12 @@ class Guard:
         limit = self._limits(ctx) if ctx.new_people or ctx.access.page else None
         if not signals and limit is None:
             return self._held(keys, now, ctx.account is not None)
-        by_scope = {
-            ActorKind.IP: ctx.ip,
-            ActorKind.NET: ctx.net,
-            "net56": ctx.wider[0] if ctx.wider else None,
-            "net48": ctx.wider[1] if ctx.wider else None,
-            ActorKind.ACCOUNT: ctx.account,
-            ActorKind.SESSION: ctx.session,
-            ActorKind.DEVICE: ctx.device,
-            ActorKind.FINGERPRINT: ctx.fingerprint,
-        }
         best: tuple[float, float, str, list[Signal]] | None = None
         if signals:
             grouped: dict[str, list[Signal]] = {}
             for s in signals:
                 grouped.setdefault(s.scope, []).append(s)
-                self.counters[f"detector/{s.rule}/hit"] += 1
+                self.counters[self._hit_key(s.rule)] += 1
             shadowing = bool(policy.shadow_rules)
             for scope, group in grouped.items():
                 full = _combine(s.weight for s in group)
@@ -265,8 +256,7 @@ class Guard:
                     if shadowing
                     else full
                 )
-                actor = by_scope.get(scope) or ctx.principal
-                _remember(actor, full, group)
+                _remember(_actor_of(ctx, scope), full, group)
                 if best is None or full > best[0]:
                     best = (full, enforced, scope, group)
         action = enforced_action = "allow"
@@ -285,7 +275,7 @@ class Guard:
             enforced_action = "allow" if shadow else action
             reasons = (reason, *reasons)
             scope_kind = ctx.principal_kind
-        actor = by_scope.get(scope_kind) or ctx.principal
+        actor = _actor_of(ctx, scope_kind)
         if action == "allow" and not reasons:
             return self._held(keys, now, ctx.account is not None)
         if ctx.shared and scope_kind in (ActorKind.IP, ActorKind.NET):
@@ -316,6 +306,12 @@ class Guard:
             self.state.record_decision(decision)
         held = self._held(keys, now, ctx.account is not None)
         return held if held.rank > decision.rank else decision
+
+    def _hit_key(self, rule: str) -> str:
+        key = self._hit_keys.get(rule)
+        if key is None:
+            key = self._hit_keys[rule] = f"detector/{rule}/hit"
+        return key
 
     def _spare_shared(
         self, ctx: Context, action: str, enforced: str, scope: str, actor: ActorState
@@ -412,6 +408,28 @@ class Guard:
                 self._networks.clear()
             key = self._networks[ip] = "net:" + ipv6_prefix(ip, 64)
         return key
+
+
+def _actor_of(ctx: Context, scope: str) -> ActorState:
+    """The actor a signal's scope names; the principal when that actor is not in the request."""
+    found: ActorState | None = None
+    if scope == ActorKind.IP:
+        found = ctx.ip
+    elif scope == ActorKind.NET:
+        found = ctx.net
+    elif scope == ActorKind.ACCOUNT:
+        found = ctx.account
+    elif scope == ActorKind.SESSION:
+        found = ctx.session
+    elif scope == ActorKind.DEVICE:
+        found = ctx.device
+    elif scope == ActorKind.FINGERPRINT:
+        found = ctx.fingerprint
+    elif scope == "net56" and ctx.wider:
+        found = ctx.wider[0]
+    elif scope == "net48" and ctx.wider:
+        found = ctx.wider[1]
+    return found if found is not None else ctx.principal
 
 
 def _is_shared(origin: frozenset[str]) -> bool:

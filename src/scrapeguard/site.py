@@ -105,6 +105,7 @@ class SiteModel:
 
     def __post_init__(self) -> None:
         self._matcher = _compile(self.routes)
+        self._static_suffixes = frozenset(self.static_extensions)
         self._subject_groups = [f"g{i}_{r.subject}" for i, r in enumerate(self.routes)]
         self._disallow = _compile_globs(self.robots_disallow)
 
@@ -145,7 +146,8 @@ class SiteModel:
         over what the route implies.
         """
         path = event.path
-        if path.endswith(self.static_extensions):
+        dot = path.rfind(".")
+        if dot > path.rfind("/") and path[dot:] in self._static_suffixes:
             return STATIC_ACCESS
         m = self._matcher.match(path)
         if m is None:

@@ -179,6 +179,7 @@ class ActorState:
         "fresh",
         "agent",
         "agent_changes",
+        "network",
     )
 
     def __init__(self, key: str, now: float) -> None:
@@ -215,6 +216,7 @@ class ActorState:
         self.fresh = 0
         self.agent = ""
         self.agent_changes = 0
+        self.network = key.startswith("net:")
         self.verdict = "allow"
         self.bot: str | None = None
         self.account_created: float | None = None
@@ -244,6 +246,14 @@ class ActorState:
             self.statics += 1
             return
         self.pages += 1
+        if self.network:
+            # A network aggregates many clients: only what network rules read (people,
+            # sign-ups, logins) is kept; rhythm, id order and user agents are per client.
+            if kind == Kind.SIGNUP or kind == Kind.LOGIN:
+                self._observe_route(event, access, now)
+            if access.disclosures:
+                self.fresh = self._disclose(access, now)
+            return
         self._time_page(now)
         if event.headers is not None and event.session is None:
             self.cookieless += 1
