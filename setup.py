@@ -37,6 +37,7 @@ COMPILED = [
     "ingest/handoff.py",
     "netranges.py",
     "netinfo.py",
+    "crawlers.py",
 ]
 
 
