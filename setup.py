@@ -38,6 +38,8 @@ COMPILED = [
     "netranges.py",
     "netinfo.py",
     "crawlers.py",
+    "policy.py",
+    "config.py",
 ]
 
 

@@ -77,6 +77,8 @@ def _replay(
     evaluate = guard.evaluate
     n = 0
     first = last = None
+    b = [0, 0, 0]
+    start = end = 0.0  # the minute `b` counts, as [start, end)
     for event in events:
         access, decision = evaluate(event)
         t = event.time
@@ -84,9 +86,10 @@ def _replay(
             first = t
         if last is None or t > last:
             last = t
-        b = buckets.get(int(t // BASE_BUCKET))
-        if b is None:
-            b = buckets[int(t // BASE_BUCKET)] = [0, 0, 0]
+        if not start <= t < end:  # logs are in time order: the minute rarely changes
+            minute = int(t // BASE_BUCKET)
+            b = buckets.setdefault(minute, [0, 0, 0])
+            start, end = float(minute * BASE_BUCKET), float((minute + 1) * BASE_BUCKET)
         b[0] += 1
         if decision.action != "allow":
             b[1] += 1
