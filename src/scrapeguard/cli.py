@@ -35,6 +35,11 @@ from .state import open_state
 
 T = TypeVar("T")
 
+#: Under `run`, objects kept until the process exits: a replay's millions of actor states take
+#: a second to free one by one, for nothing when the process is about to end.
+_RETAINED: list[object] = []
+_RETAIN = False
+
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FLAGGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
@@ -167,6 +172,8 @@ def _analyze(args: argparse.Namespace) -> int:
     if fmt != "auto" and isinstance(fmt, str):
         get_format(fmt)
     guard = Guard(site, policy, state=open_state(args.state))
+    if _RETAIN:
+        _RETAINED.append(guard)  # freed by the exit in `run`, not one object at a time
     stats = IngestStats()
     total = _total_size(logs)
     bar = _Progress(sys.stderr, total, stats) if _show_progress(args, total) else None
@@ -316,6 +323,8 @@ def run() -> None:
     A replay leaves millions of objects behind; tearing them down one by one takes a second
     and achieves nothing at process exit, so the output is flushed and the process ends.
     """
+    global _RETAIN
+    _RETAIN = True
     code = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError):  # a closed pipe (`| head`) is not an error here
