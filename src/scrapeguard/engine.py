@@ -332,7 +332,7 @@ class Guard:
         p = ctx.principal
         found: tuple[str, str, str, bool] | None = None
         if ctx.new_people:
-            verified = ctx.crawler is not None and ctx.crawler.status == "verified"
+            verified = ctx.verified_crawler
             for limit in policy.limits:
                 if limit.guests_only and (ctx.account is not None or verified):
                     continue

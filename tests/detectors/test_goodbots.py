@@ -204,3 +204,20 @@ def test_ranges_far_from_the_event_time_prove_nothing(published: PublishedNetwor
     g.decide(event(t2015, googlebot_address(), "/u/alice", user_agent=GOOGLEBOT))
     assert g.state.get("ip:203.0.113.9").bot == "unverifiable"  # type: ignore[union-attr]
     assert g.state.get(f"ip:{googlebot_address()}").bot == "unverifiable"  # type: ignore[union-attr]
+
+
+def test_a_verified_crawler_indexing_deep_is_allowed_until_its_own_quota() -> None:
+    g = guard("policy: {detectors: {volume: {crawler_per_day: 500}}}")
+    # 24 search pages of 20 people, deep paging: 480 people, within the quota of 500.
+    pages = [
+        event(i * 20.0, "192.0.2.10", f"/search?q=a&page={i + 1}", user_agent=EXAMPLEBOT)
+        for i in range(24)
+    ]
+    assert {d.action for d in decide_all(g, pages)} == {"allow"}
+    more = [
+        event(600.0 + i, "192.0.2.10", f"/search?q=b&page={i + 1}", user_agent=EXAMPLEBOT)
+        for i in range(3)
+    ]
+    last = decide_all(g, more)[-1]
+    assert last.action != "allow"
+    assert any("verified crawler quota is 500 per day" in r for r in last.reasons)

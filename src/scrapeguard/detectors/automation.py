@@ -55,9 +55,7 @@ class Automation(Detector):
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         access = ctx.access
-        if access.kind == Kind.STATIC or (
-            ctx.crawler is not None and ctx.crawler.status == "verified"
-        ):
+        if access.kind == Kind.STATIC or (ctx.verified_crawler):
             return ()
         s: AutomationSettings = self.settings
         event, p, scope = ctx.event, ctx.principal, ctx.principal_kind

@@ -45,6 +45,11 @@ class Context:
     new_people: int
 
     @property
+    def verified_crawler(self) -> bool:
+        """Whether the client is a crawler verified against its operator's published ranges."""
+        return self.crawler is not None and self.crawler.status == "verified"
+
+    @property
     def logged_in(self) -> bool:
         """Whether the request came from a logged-in account."""
         return self.account is not None

@@ -30,8 +30,8 @@ class Breadth(Detector):
         self.directory_size = directory_size
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
-        if not ctx.new_people:
-            return ()
+        if not ctx.new_people or ctx.verified_crawler:
+            return ()  # a verified crawler's reach is bounded by its own quota (volume)
         s: BreadthSettings = self.settings
         universe = self.directory_size or ctx.known_people
         if universe < s.min_directory:

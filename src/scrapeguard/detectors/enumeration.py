@@ -35,6 +35,8 @@ class Enumeration(Detector):
         kind = ctx.access.kind
         if kind == Kind.OTHER or kind == Kind.STATIC:
             return ()
+        if ctx.verified_crawler and kind != Kind.LOOKUP:
+            return ()  # indexing walks pages and people by design; the crawler quota bounds it
         s: EnumerationSettings = self.settings
         p, scope = ctx.principal, ctx.principal_kind
         out: list[Signal] = []
@@ -47,8 +49,7 @@ class Enumeration(Detector):
                         "sequential-ids", ramp(run, s.sequential_run, 100, 55, 90), reason, scope
                     )
                 )
-            verified = ctx.crawler is not None and ctx.crawler.status == "verified"
-            if p.personal >= s.distinct_min_people and p.people and not verified:
+            if p.personal >= s.distinct_min_people and p.people:
                 ratio = p.distinct_people / p.people
                 if ratio >= s.distinct_ratio:
                     reason = (

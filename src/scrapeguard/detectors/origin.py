@@ -28,7 +28,7 @@ class Origin(Detector):
         origin = ctx.origin
         if not origin or ctx.shared or not ctx.access.people or ctx.access.kind == Kind.STATIC:
             return ()
-        if ctx.crawler is not None and ctx.crawler.status == "verified":
+        if ctx.verified_crawler:
             return ()
         s: OriginSettings = self.settings
         ip = ctx.event.ip

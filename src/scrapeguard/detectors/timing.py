@@ -35,7 +35,7 @@ class Timing(Detector):
         kind = ctx.access.kind
         if kind == Kind.STATIC or kind == Kind.OTHER:
             return ()
-        if ctx.crawler is not None and ctx.crawler.status == "verified":
+        if ctx.verified_crawler:
             return ()  # indexing is regular by nature; the crawler quota bounds it
         s: TimingSettings = self.settings
         p, scope = ctx.principal, ctx.principal_kind

@@ -34,7 +34,7 @@ class Volume(Detector):
         s: VolumeSettings = self.settings
         out: list[Signal] = []
         p = ctx.principal
-        crawler = ctx.crawler is not None and ctx.crawler.status == "verified"
+        crawler = ctx.verified_crawler
         if crawler:
             self._check(out, p, ctx.principal_kind, "verified crawler", 0, s.crawler_per_day)
         elif ctx.account is not None:
