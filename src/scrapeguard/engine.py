@@ -447,7 +447,6 @@ def _combine(weights: Iterable[float]) -> float:
 
 def _remember(actor: ActorState, score: float, signals: list[Signal]) -> None:
     rounded = round(score)
-    actor.score = rounded
     if rounded > actor.peak:
         actor.peak = rounded
     reasons = actor.reasons_by_rule

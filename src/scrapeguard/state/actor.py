@@ -19,8 +19,9 @@ MAX_EXACT_SUBJECTS = 20_000
 BLOOM_BITS = 1 << 21
 MAX_SMALL_SET = 256
 LONG_PAUSE = 60.0
+#: Route kinds whose requests update the `Extra` counters.
+COUNTED_ROUTES = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
 WINDOW_FROM = 3  # distinct people from which an actor's hourly and daily windows are kept
-SESSION_GAP = 1800.0
 
 
 def window_add(w: list[float], now: float, size: float, amount: float) -> float:
@@ -104,8 +105,6 @@ class Extra:
     """Rarely needed counters, allocated only for actors that use search, lookup or sign-up."""
 
     __slots__ = (
-        "searches",
-        "terms",
         "short_terms",
         "walk",
         "last_term",
@@ -116,14 +115,9 @@ class Extra:
         "signups",
         "logins",
         "accounts",
-        "traps",
-        "disallowed",
-        "robots",
     )
 
     def __init__(self) -> None:
-        self.searches = 0
-        self.terms: set[str] = set()
         self.short_terms = 0
         self.walk = 0
         self.last_term = ""
@@ -134,9 +128,6 @@ class Extra:
         self.signups: list[float] = [0.0, 0.0, 0.0]
         self.logins: list[float] = [0.0, 0.0, 0.0]
         self.accounts: set[str] = set()
-        self.traps = 0
-        self.disallowed = 0
-        self.robots = 0
 
 
 class ActorState:
@@ -162,13 +153,10 @@ class ActorState:
         "gap_mean",
         "gap_m2",
         "max_gap",
-        "pauses",
         "streak",
         "last_page",
-        "session_start",
         "cookieless",
         "extra",
-        "score",
         "peak",
         "reasons_by_rule",
         "verdict",
@@ -204,13 +192,10 @@ class ActorState:
         self.gap_mean = 0.0
         self.gap_m2 = 0.0
         self.max_gap = 0.0
-        self.pauses = 0
         self.streak = 0
         self.last_page = 0.0
-        self.session_start = now
         self.cookieless = 0
         self.extra: Extra | None = None
-        self.score = 0
         self.peak = 0
         self.reasons_by_rule: dict[str, tuple[float, str]] | None = None
         self.fresh = 0
@@ -257,7 +242,7 @@ class ActorState:
         self._time_page(now)
         if event.headers is not None and event.session is None:
             self.cookieless += 1
-        if (kind != Kind.OTHER and kind != Kind.PERSON) or access.disallowed:
+        if kind in COUNTED_ROUTES:
             self._observe_route(event, access, now)
         if access.disclosures:
             new = self._disclose(access, now)
@@ -328,10 +313,7 @@ class ActorState:
             return
         if gap > self.max_gap:
             self.max_gap = gap
-        if gap >= SESSION_GAP:
-            self.session_start = now
         if gap >= LONG_PAUSE:
-            self.pauses += 1
             self.streak = 0
             return
         self.streak += 1
@@ -341,48 +323,29 @@ class ActorState:
         self.gap_m2 += delta * (gap - self.gap_mean)
 
     def _observe_route(self, event: RequestEvent, access: Access, now: float) -> None:
+        """Count what search, list, lookup, sign-up and login requests reveal."""
         kind = access.kind
         x = self.more()
-        if access.disallowed:
-            x.disallowed += 1
-        if kind == Kind.SEARCH:
-            x.searches += 1
-            term = access.term or ""
+        if kind == Kind.SEARCH or kind == Kind.LIST:
             if access.page > x.max_page:
                 x.max_page = access.page
             if access.page > 1:
                 x.deep_pages += 1
-            if term and term != x.last_term:
-                if len(x.terms) < MAX_SMALL_SET * 4:
-                    x.terms.add(term)
+            term = access.term or ""
+            if kind == Kind.SEARCH and term and term != x.last_term:
                 if len(term) <= 3:
                     x.short_terms += 1
                 if _adjacent(x.last_term, term):
                     x.walk += 1
                 x.last_term = term
-        elif kind == Kind.LIST:
-            if access.page > x.max_page:
-                x.max_page = access.page
-            if access.page > 1:
-                x.deep_pages += 1
         elif kind == Kind.LOOKUP:
             x.lookups += 1
             if access.miss:
                 x.lookup_misses += 1
-        elif kind == Kind.SIGNUP:
-            if access.attempt:
-                window_add(x.signups, now, DAY, 1)
-                if event.account:
-                    self.note_account(event.account)
-        elif kind == Kind.LOGIN:
-            if access.attempt:
-                window_add(x.logins, now, DAY, 1)
-                if event.account:
-                    self.note_account(event.account)
-        elif kind == Kind.TRAP:
-            x.traps += 1
-        elif kind == Kind.ROBOTS:
-            x.robots += 1
+        elif access.attempt:  # a sign-up or login attempt
+            window_add(x.signups if kind == Kind.SIGNUP else x.logins, now, DAY, 1)
+            if event.account:
+                self.note_account(event.account)
 
     def note_account(self, account: str) -> None:
         """Remember that `account` was used from this actor (bounded)."""
