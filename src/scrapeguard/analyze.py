@@ -38,7 +38,6 @@ class Replay:
     """Counts gathered while replaying events, besides the actors' own state."""
 
     events: int = 0
-    flagged_events: int = 0
     people: int = 0
     first: float | None = None
     last: float | None = None
@@ -98,7 +97,6 @@ def _replay(
         if progress is not None and n % every == 0:
             progress(n)
     r.events, r.first, r.last = n, first, last
-    r.flagged_events = sum(b[1] for b in buckets.values())
     r.people = sum(b[2] for b in buckets.values())
 
 

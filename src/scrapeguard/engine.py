@@ -25,7 +25,6 @@ from .site import Access, Kind, SiteModel
 from .state import MemoryState
 from .state.actor import ActorState
 
-MAX_REASONS = 8
 NO_TAGS: frozenset[str] = frozenset()
 
 
@@ -331,14 +330,13 @@ class Guard:
         policy = self.policy
         p = ctx.principal
         found: tuple[str, str, str, bool] | None = None
-        if ctx.new_people:
+        # A shared address is many guests: the detectors weigh it instead of the limits.
+        if ctx.new_people and not (ctx.shared and ctx.principal_kind == ActorKind.IP):
             verified = ctx.verified_crawler
             for limit in policy.limits:
                 if limit.guests_only and (ctx.account is not None or verified):
                     continue
                 count = p.people_day if limit.per == "day" else p.people_hour
-                if ctx.shared and ctx.principal_kind == ActorKind.IP:
-                    continue  # a shared address is many guests; the detectors weigh it instead
                 if count > limit.limit and (found is None or RANK[limit.then] > RANK[found[0]]):
                     who = "guests" if limit.guests_only else "anyone"
                     reason = (
@@ -449,25 +447,14 @@ def _remember(actor: ActorState, score: float, signals: list[Signal]) -> None:
     rounded = round(score)
     if rounded > actor.peak:
         actor.peak = rounded
-    reasons = actor.reasons_by_rule
-    if reasons is None:
-        reasons = actor.reasons_by_rule = {}
     for s in signals:
-        held = reasons.get(s.rule)
-        if held is None or s.weight >= held[0]:
-            reasons[s.rule] = (s.weight, s.reason)
-    if len(reasons) > MAX_REASONS:
-        weakest = min(reasons, key=lambda rule: reasons[rule][0])
-        del reasons[weakest]
+        actor.note_reason(s.rule, s.weight, s.reason)
 
 
 def _note_crawler(actor: ActorState, crawler: Any) -> None:
     """Name a declared crawler seen only on static assets (no detector runs there)."""
     actor.bot = worse_bot(actor.bot, crawler.status)
-    reasons = actor.reasons_by_rule
-    if reasons is None:
-        reasons = actor.reasons_by_rule = {}
-    reasons.setdefault(f"goodbots/{crawler.status}", (0.0, crawler.reason))
+    actor.note_reason(f"goodbots/{crawler.status}", 0.0, crawler.reason)
 
 
 def _default_network(site: SiteModel) -> NetworkInfo:

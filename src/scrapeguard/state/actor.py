@@ -18,6 +18,7 @@ DAY = 86400.0
 MAX_EXACT_SUBJECTS = 20_000
 BLOOM_BITS = 1 << 21
 MAX_SMALL_SET = 256
+MAX_REASONS = 8
 LONG_PAUSE = 60.0
 #: Route kinds whose requests update the `Extra` counters.
 COUNTED_ROUTES = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
@@ -346,6 +347,18 @@ class ActorState:
             window_add(x.signups if kind == Kind.SIGNUP else x.logins, now, DAY, 1)
             if event.account:
                 self.note_account(event.account)
+
+    def note_reason(self, rule: str, weight: float, reason: str) -> None:
+        """Keep `reason` for `rule` unless a stronger one is held; at most `MAX_REASONS`
+        rules are kept, the weakest going first."""
+        reasons = self.reasons_by_rule
+        if reasons is None:
+            reasons = self.reasons_by_rule = {}
+        held = reasons.get(rule)
+        if held is None or weight >= held[0]:
+            reasons[rule] = (weight, reason)
+        if len(reasons) > MAX_REASONS:
+            del reasons[min(reasons, key=lambda r: reasons[r][0])]
 
     def note_account(self, account: str) -> None:
         """Remember that `account` was used from this actor (bounded)."""
