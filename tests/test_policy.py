@@ -221,7 +221,7 @@ def test_every_mistake_of_the_bad_file_is_reported_at_once_with_its_line() -> No
         ("policy.detectors.timing.enabled", "must be true or false, got 'no'"),
         ("policy.detectors.velocity", "unknown setting; expected one of: account_farm"),
         ("policy.detectors.enumeration.sequental_run", "sequential_run"),
-        ("policy.mood", "unknown setting; expected one of: detectors, durations"),
+        ("policy.mood", "unknown setting; expected one of: allowlist, blocklist, breaker"),
     ],
 )
 def test_each_mistake_is_explained(path: str, words: str) -> None:

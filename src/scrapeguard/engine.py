@@ -19,6 +19,8 @@ from mypy_extensions import mypyc_attr
 
 from .detectors import Context, Detector, Signal
 from .detectors.goodbots import worse_bot
+from .enforce.breaker import Breaker, Trip
+from .enforce.lists import ListEntry
 from .events import ActorKind, RequestEvent, fingerprint_of, ipv6_prefix, network_of
 from .policy import RANK, Policy
 from .site import Access, Kind, SiteModel
@@ -26,6 +28,7 @@ from .state import MemoryState
 from .state.actor import ActorState
 
 NO_TAGS: frozenset[str] = frozenset()
+BLOCK_RANK = RANK["block"]
 
 
 @dataclass(slots=True)
@@ -118,9 +121,14 @@ class Guard:
         self.detectors = self.policy.build_detectors(self.site.directory_size)
         self._dispatch = {kind: self._detectors_for(kind) for kind in Kind.ALL}
         self.counters: Counter[str] = Counter()
+        self.alerts: list[Trip] = []
         self._networks: dict[str, str] = {}
         self._hit_keys: dict[str, str] = {}
         self._enforce = self.policy.mode == "enforce"
+        self.blocklist = self.policy.blocklist
+        self.allowlist = self.policy.allowlist
+        b = self.policy.breaker
+        self.breaker = Breaker(b.factor, b.bucket, b.history, b.min_blocks) if b.enabled else None
 
     def now(self) -> float:
         """The current time by the injected clock, for integrations stamping new events."""
@@ -130,12 +138,38 @@ class Guard:
         """Count `event`, evaluate it and return the decision for it."""
         return self.evaluate(event)[1]
 
+    def held(self, event: RequestEvent) -> Decision:
+        """The decision already in force against the actors of `event` (the access lists, then
+        decisions recorded earlier), without counting `event`: what an integration checks
+        before the app runs."""
+        now = event.time
+        if self.blocklist or self.allowlist:
+            listed = self._listed(event, now)
+            if listed is not None:
+                return listed
+        if not self.state.decisions:
+            return ALLOW
+        keys = ["ip:" + event.ip, self._network_key(event.ip)]
+        if event.account is not None:
+            keys.append("account:" + event.account)
+        if event.session is not None:
+            keys.append("session:" + event.session)
+        if event.device is not None:
+            keys.append("device:" + event.device)
+        return self._held(keys, now, event.account is not None)
+
     def evaluate(self, event: RequestEvent) -> tuple[Access, Decision]:
         """Like `decide`, also returning what the site model says the request touched."""
         now = event.time
         access = self.site.classify(event)
         ip = event.ip
         ip_key = "ip:" + ip
+        if self.blocklist or self.allowlist:
+            listed = self._listed(event, now)
+            if listed is not None:  # a person decided: counted, not scored
+                keys = [ip_key] if event.account is None else [ip_key, "account:" + event.account]
+                self.state.observe(keys, event, access, now)
+                return access, listed
         if access.kind == Kind.STATIC:
             keys = [ip_key]
             if event.account is not None:
@@ -247,11 +281,11 @@ class Guard:
             for s in signals:
                 grouped.setdefault(s.scope, []).append(s)
                 self.counters[self._hit_key(s.rule)] += 1
-            shadowing = bool(policy.shadow_rules)
+            shadowing = bool(policy.shadow_rules) or self.breaker is not None
             for scope, group in grouped.items():
                 full = _combine(s.weight for s in group)
                 enforced = (
-                    _combine(s.weight for s in group if not policy.is_shadow(s.rule))
+                    _combine(s.weight for s in group if not self._shadowed(s.rule))
                     if shadowing
                     else full
                 )
@@ -259,7 +293,7 @@ class Guard:
                 if best is None or full > best[0]:
                     best = (full, enforced, scope, group)
         action = enforced_action = "allow"
-        score, origin, scope_kind = 0, "default/allow", ctx.principal_kind
+        score, origin, scope_kind, rule = 0, "default/allow", ctx.principal_kind, ""
         reasons: tuple[str, ...] = ()
         if best is not None:
             full, enforced, scope_kind, group = best
@@ -267,13 +301,18 @@ class Guard:
             score = round(full)
             enforced_action = policy.action_for(enforced, enforced_only=True)
             strongest = max(group, key=lambda s: s.weight)
-            origin = f"threshold/{action}" if action != "allow" else f"detector/{strongest.rule}"
+            rule = strongest.rule
+            origin = f"threshold/{action}" if action != "allow" else f"detector/{rule}"
             reasons = tuple(s.reason for s in sorted(group, key=lambda s: -s.weight))
         if limit is not None and RANK[limit[0]] > RANK[action]:
             action, origin, reason, shadow = limit
+            rule = origin
             enforced_action = "allow" if shadow else action
+            if self.breaker is not None and self.breaker.tripped(rule):
+                enforced_action = "allow"
             reasons = (reason, *reasons)
             scope_kind = ctx.principal_kind
+
         actor = _actor_of(ctx, scope_kind)
         if action == "allow" and not reasons:
             return self._held(keys, now, ctx.account is not None)
@@ -284,6 +323,10 @@ class Guard:
         if not self._enforce:
             enforced_action = "allow"
         if RANK[action] > RANK.get(actor.verdict, 0):
+            if self.breaker is not None and RANK[action] >= BLOCK_RANK > RANK[actor.verdict]:
+                trip = self.breaker.record(rule, now)  # actors newly blocked, not requests
+                if trip is not None:
+                    self._trip(trip)
             actor.verdict = action
         decision = Decision(
             action,
@@ -305,6 +348,29 @@ class Guard:
             self.state.record_decision(decision)
         held = self._held(keys, now, ctx.account is not None)
         return held if held.rank > decision.rank else decision
+
+    def _shadowed(self, rule: str) -> bool:
+        """Whether `rule`'s signals are recorded only: by the policy, or tripped by the breaker."""
+        return self.policy.is_shadow(rule) or (
+            self.breaker is not None and self.breaker.tripped(rule)
+        )
+
+    def _trip(self, trip: Trip) -> None:
+        """A rule blocked far more than usual: it goes back to shadow until a person resets
+        it; its held decisions stop applying."""
+        self.counters[f"breaker/{trip.rule}/tripped"] += 1
+        self.alerts.append(trip)
+
+    def _listed(self, event: RequestEvent, now: float) -> Decision | None:
+        """The allowlist or blocklist entry that covers `event`, as a decision."""
+        entry = self.allowlist.match(event.ip, event.account, now) if self.allowlist else None
+        action = "allow"
+        if entry is None:
+            entry = self.blocklist.match(event.ip, event.account, now) if self.blocklist else None
+            action = "block"
+            if entry is None:
+                return None
+        return _list_decision(entry, action, event, now, self.policy.durations["block"])
 
     def _hit_key(self, rule: str) -> str:
         key = self._hit_keys.get(rule)
@@ -344,22 +410,52 @@ class Guard:
                         f"the limit for {who} is {limit.limit:,.0f}"
                     )
                     found = (limit.then, f"limit/{limit.name}", reason, limit.shadow)
-        page = ctx.access.page
-        if policy.max_results and page and ctx.access.people:
-            shown = page * ctx.access.people
-            if shown > policy.max_results and (found is None or RANK["cap"] > RANK[found[0]]):
-                reason = (
-                    f"asked for results up to {shown:,}; results stop at {policy.max_results:,}"
-                )
-                found = ("cap", "limit/max-results", reason, False)
-        if (
-            policy.max_page
-            and page > policy.max_page
-            and (found is None or RANK["cap"] > RANK[found[0]])
-        ):
-            reason = f"asked for page {page:,}; paging stops at page {policy.max_page:,}"
-            found = ("cap", "limit/max-page", reason, False)
+        if ctx.access.page and (found is None or RANK["cap"] > RANK[found[0]]):
+            cap = self._search_cap(ctx.access)
+            if cap is not None:
+                found = ("cap", cap[0], cap[1], False)
         return found
+
+    def _search_cap(self, access: Access) -> tuple[str, str] | None:
+        """(origin, reason) when a list or search page lies past the paging or results cap."""
+        policy = self.policy
+        page = access.page
+        if policy.max_page and page > policy.max_page:
+            return "limit/max-page", f"asked for page {page:,}; paging stops at {policy.max_page:,}"
+        size = access.size
+        if policy.max_results and size and page * size > policy.max_results:
+            shown = (page - 1) * size + 1
+            return (
+                "limit/max-results",
+                f"asked for results from {shown:,}; results stop at {policy.max_results:,}",
+            )
+        return None
+
+    def capped(self, event: RequestEvent) -> Decision:
+        """A `cap` decision when `event` asks for a page past the paging or results cap (known
+        from the request alone, so an integration refuses it before the app runs), else
+        ALLOW. Nothing is counted."""
+        if not (self.policy.max_page or self.policy.max_results):
+            return ALLOW
+        access = self.site.classify(event)
+        cap = self._search_cap(access) if access.page else None
+        if cap is None:
+            return ALLOW
+        ttl = self.policy.durations["cap"]
+        key = "ip:" + event.ip
+        enforced = "cap" if self._enforce else "allow"
+        return Decision(
+            "cap",
+            ActorKind.IP,
+            key,
+            ttl,
+            cap[0],
+            (cap[1],),
+            0,
+            enforced != "cap",
+            enforced,
+            event.time,
+        )
 
     def _partner(
         self, partner: Any, principal: ActorState, kind: str, keys: list[str], now: float
@@ -428,6 +524,19 @@ def _actor_of(ctx: Context, scope: str) -> ActorState:
     elif scope == "net48" and ctx.wider:
         found = ctx.wider[1]
     return found if found is not None else ctx.principal
+
+
+def _list_decision(
+    entry: ListEntry, action: str, event: RequestEvent, now: float, ttl: float
+) -> Decision:
+    kind = ActorKind.ACCOUNT if entry.kind == "account" else ActorKind.IP
+    key = f"account:{event.account}" if entry.kind == "account" else f"ip:{event.ip}"
+    listname = "allowlist" if action == "allow" else "blocklist"
+    reason = f"on the {listname} ({entry.value})" + (f": {entry.reason}" if entry.reason else "")
+    if entry.expires is not None:
+        ttl = max(0.0, entry.expires - now)
+    score = 100 if action == "block" else 0
+    return Decision(action, kind, key, ttl, listname, (reason,), score, False, action, now)
 
 
 def _is_shared(origin: frozenset[str]) -> bool:

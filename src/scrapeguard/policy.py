@@ -16,6 +16,8 @@ from typing import Any
 from .config import Document, Errors, load_file
 from .detectors import DETECTORS, Detector
 from .detectors.breadth import Breadth
+from .enforce.lists import AccessList
+from .site import TOP_LEVEL_KEYS
 
 #: Actions in increasing strength. `decoy` serves canary data to actors past the block
 #: threshold, so it ranks above `block`.
@@ -96,6 +98,18 @@ class Partner:
         return False
 
 
+@dataclass(frozen=True)
+class BreakerSettings:
+    """When a rule's blocks exceed `factor` × their recent baseline (and `min_blocks` in one
+    `bucket`), the rule goes back to shadow mode and an alert is raised."""
+
+    enabled: bool = True
+    factor: float = 3.0
+    bucket: float = 600.0
+    history: int = 144
+    min_blocks: int = 20
+
+
 @dataclass
 class Policy:
     """A validated policy, ready for the engine."""
@@ -113,6 +127,10 @@ class Policy:
     max_results: int = 0
     partners: list[Partner] = field(default_factory=list)
     detector_settings: dict[str, Any] = field(default_factory=dict)
+    blocklist: AccessList = field(default_factory=lambda: AccessList("blocklist"))
+    allowlist: AccessList = field(default_factory=lambda: AccessList("allowlist"))
+    degrade_fields: frozenset[str] = frozenset({"email", "phone"})
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
 
     def build_detectors(self, directory_size: int = 0) -> list[Detector]:
         """Instantiate the enabled detectors with their settings, in run order."""
@@ -166,6 +184,10 @@ _POLICY_KEYS = {
     "limits",
     "partners",
     "detectors",
+    "blocklist",
+    "allowlist",
+    "degrade_fields",
+    "breaker",
 }
 
 
@@ -174,7 +196,7 @@ def policy_from_document(doc: Document) -> Policy:
     errors = Errors(doc)
     top = errors.mapping(doc.data, ())
     if "site" not in top:  # a policy file of its own; with a site, the site loader checks
-        errors.unknown_keys(top, (), {"site", "network", "policy", "state", "store"})
+        errors.unknown_keys(top, (), TOP_LEVEL_KEYS)
     spec = errors.mapping(top.get("policy"), ("policy",))
     errors.unknown_keys(spec, ("policy",), _POLICY_KEYS)
     p = ("policy",)
@@ -203,6 +225,15 @@ def policy_from_document(doc: Document) -> Policy:
     ]
     policy.detector_settings = _detectors(errors, spec.get("detectors"), (*p, "detectors"))
     policy.shadow_rules |= {n for n, s in policy.detector_settings.items() if s.shadow}
+    for name in ("blocklist", "allowlist"):
+        _access_list(errors, spec.get(name), (*p, name), getattr(policy, name))
+    if "degrade_fields" in spec:
+        where = (*p, "degrade_fields")
+        items = errors.sequence(spec["degrade_fields"], where)
+        policy.degrade_fields = frozenset(
+            errors.string(f, (*where, i)) for i, f in enumerate(items)
+        )
+    policy.breaker = _breaker(errors, spec.get("breaker"), (*p, "breaker"))
     errors.raise_if_any()
     return policy
 
@@ -323,17 +354,55 @@ def _partner(errors: Errors, value: Any, path: tuple[str | int, ...]) -> Partner
             (*path, "match"), "match needs ip ranges or accounts (a user agent alone can be forged)"
         )
     quota = errors.number(spec.get("people_per_day"), (*path, "people_per_day"), 0, 0)
-    expires = None
-    if spec.get("expires") is not None:
-        raw = spec["expires"]
-        try:
-            day = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
-            expires = dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
-        except ValueError:
-            errors.add((*path, "expires"), f"must be a date like 2027-06-30, got {raw!r}")
-    else:
+    expires = _date_end(errors, spec.get("expires"), (*path, "expires"))
+    if "expires" not in spec:
         errors.add(path, f"partner {name!r} needs an expiry date (expires: YYYY-MM-DD)")
     return Partner(name, purpose, networks, accounts, agent, quota, expires)
+
+
+def _access_list(errors: Errors, value: Any, path: tuple[str | int, ...], out: AccessList) -> None:
+    """Entries like `{ip: 203.0.113.0/24, expires: 2027-01-31, reason: ...}` or `{account: x}`."""
+    for i, item in enumerate(errors.sequence(value, path)):
+        where = (*path, i)
+        spec = errors.mapping(item if isinstance(item, dict) else {"ip": item}, where)
+        errors.unknown_keys(spec, where, {"ip", "account", "expires", "reason"})
+        kinds = [k for k in ("ip", "account") if k in spec]
+        if len(kinds) != 1:
+            errors.add(where, "an entry needs exactly one of ip or account")
+            continue
+        expires = _date_end(errors, spec.get("expires"), (*where, "expires"))
+        reason = errors.string(spec.get("reason"), (*where, "reason"))
+        try:
+            out.add(str(spec[kinds[0]]), kind=kinds[0], expires=expires, reason=reason)
+        except ValueError as exc:
+            errors.add((*where, kinds[0]), str(exc))
+
+
+def _date_end(errors: Errors, raw: Any, path: tuple[str | int, ...]) -> float | None:
+    """The end (UTC) of the day `raw` names, as epoch seconds; None when absent."""
+    if raw is None:
+        return None
+    try:
+        day = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+    except ValueError:
+        errors.add(path, f"must be a date like 2027-06-30, got {raw!r}")
+        return None
+    return dt.datetime.combine(day, dt.time.max, dt.UTC).timestamp()
+
+
+def _breaker(errors: Errors, value: Any, path: tuple[str | int, ...]) -> BreakerSettings:
+    if isinstance(value, bool):
+        return BreakerSettings(enabled=value)
+    spec = errors.mapping(value, path)
+    errors.unknown_keys(spec, path, {"enabled", "factor", "bucket", "history", "min_blocks"})
+    d = BreakerSettings()
+    return BreakerSettings(
+        errors.boolean(spec.get("enabled"), (*path, "enabled"), d.enabled),
+        errors.number(spec.get("factor"), (*path, "factor"), d.factor, 1.5),
+        errors.duration(spec.get("bucket"), (*path, "bucket"), d.bucket),
+        int(errors.number(spec.get("history"), (*path, "history"), d.history, 1)),
+        int(errors.number(spec.get("min_blocks"), (*path, "min_blocks"), d.min_blocks, 1)),
+    )
 
 
 def _detectors(errors: Errors, value: Any, path: tuple[str | int, ...]) -> dict[str, Any]:

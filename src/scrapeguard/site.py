@@ -45,6 +45,7 @@ class Access:
     subject_number: int | None = None
     term: str | None = None
     page: int = 0
+    size: int = 0
     sensitive: bool = False
     disallowed: bool = False
     miss: bool = False
@@ -189,6 +190,7 @@ class SiteModel:
         else:  # LIST or SEARCH
             page_text = _param(event.query, route.page_param)
             access.page = int(page_text) if page_text and page_text.isdigit() else 1
+            access.size = route.page_size
             if kind == Kind.SEARCH:
                 access.term = (_param(event.query, route.param) or "").lower()
             if ok and route.page_size:
@@ -246,7 +248,7 @@ def _compile_globs(globs: list[str]) -> re.Pattern[str] | None:
 # Loading and validation -------------------------------------------------------------------
 
 #: The sections a scrapeguard configuration file may have.
-TOP_LEVEL_KEYS = {"site", "network", "policy", "state", "store"}
+TOP_LEVEL_KEYS = {"site", "network", "policy", "enforce", "state", "store"}
 
 _LIST_KINDS = {
     "search": Kind.SEARCH,

@@ -36,6 +36,7 @@ class MemoryState:
         self.flagged_ttl = flagged_ttl
         self.actors: dict[str, ActorState] = {}
         self.decisions: dict[str, Decision] = {}
+        self.claims: dict[str, float] = {}
         self.universe = Counted(max_exact=2_000_000)  # one per process: exact is affordable
         self.created = 0
         self.evicted = 0
@@ -96,6 +97,18 @@ class MemoryState:
         held = self.decisions.get(decision.key)
         if held is None or decision.rank >= held.rank or held.expires <= decision.time:
             self.decisions[decision.key] = decision
+
+    def claim(self, token: str, until: float, now: float) -> bool:
+        """True only the first time `token` is claimed before `until` (single-use challenges)."""
+        claims = self.claims
+        held = claims.get(token)
+        if held is not None and held > now:
+            return False
+        if len(claims) >= 100_000:
+            for key in [k for k, t in claims.items() if t <= now]:
+                del claims[key]
+        claims[token] = until
+        return True
 
     def expire(self, now: float) -> None:
         """Drop states idle for longer than their time to live (longer for flagged actors)."""

@@ -1,0 +1,1 @@
+"""Inline protection: ASGI and WSGI middleware, Django and Flask adapters, client addresses."""

@@ -1,0 +1,464 @@
+"""Inline protection, free of any web framework: the ASGI, WSGI, Django and Flask drivers all
+call `Inline.begin` before the app runs and `Inline.finish` when the app answers.
+
+`begin` builds the request's event and applies any decision already in force (the access lists,
+a block, a challenge without a pass…) before the app does any work. The app then tells
+scrapeguard who is logged in and whose data the response disclosed, through the request's
+`Protection`. `finish` counts the complete event in the engine, exactly as a log replay would,
+and may still replace the app's response before a byte of it leaves: the request that crosses
+a threshold discloses nothing.
+
+Nothing here may turn scrapeguard's own failure into an error page: every step is guarded, the
+failure is logged once per kind and counted, and the request proceeds (or, with
+`on_error: closed`, gets a 503 on the routes that disclose personal data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import time
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..enforce import pages
+from ..enforce.challenge import Challenges, load_secret
+from ..enforce.decoy import Canaries
+from ..enforce.lists import AccessList
+from ..enforce.pages import Response
+from ..enforce.settings import EnforceSettings, globs_regex
+from ..engine import ALLOW, Decision, Guard
+from ..events import Disclosure, RequestEvent
+from ..site import Kind
+from ..state import MemoryState
+from .clientaddr import ClientAddress
+from .observe import InlineMetrics
+
+log = logging.getLogger("scrapeguard")
+decision_log = logging.getLogger("scrapeguard.decisions")
+
+PASS_COOKIE = "sg_pass"
+PASS_HEADER = "scrapeguard-pass"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+#: Actions that answer the request instead of the app.
+ANSWERING = frozenset({"challenge", "require_login", "cap", "throttle", "tarpit", "block"})
+
+
+@dataclass(eq=False)
+class Protection:
+    """scrapeguard's view of one request, shared with the app.
+
+    The app tells scrapeguard who is logged in (`identify`), whose personal data the response
+    disclosed (`disclose`) and how a sign-up or login went (`signup`, `login`). It reads which
+    fields to leave out (`hidden_fields`, for `degrade`) or to replace with canaries (`decoy`),
+    or simply passes each record through `filter`. `max_results` caps search results.
+    """
+
+    event: RequestEvent
+    json: bool = False
+    hidden_fields: frozenset[str] = frozenset()
+    decoy: bool = False
+    max_results: int = 0
+    response: Response | None = None
+    delay: float = 0.0
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    decision: Decision | None = None
+    internal: str = ""
+    passed: bool = False
+    finished: bool = False
+    reported: bool = False
+    login_wall: Decision | None = None
+    _disclosed: list[Disclosure] = field(default_factory=list)
+    _canaries: Canaries | None = None
+
+    def identify(self, account: object, created: float | dt.datetime | None = None) -> None:
+        """The logged-in account making this request, and when it was created."""
+        if account is None or account == "":
+            return
+        self.event.account = str(account)
+        if created is not None:
+            self.event.account_created = _epoch(created)
+
+    def disclose(
+        self,
+        subjects: str | int | Iterable[str | int],
+        fields: Iterable[str] = (),
+        sensitivity: str = "normal",
+    ) -> None:
+        """The response disclosed the personal data (`fields`) of `subjects`: one person's id,
+        or the ids of everyone on a search page, directory page or follower list."""
+        if isinstance(subjects, str | int):
+            subjects = (subjects,)
+        self.reported = True
+        names = tuple(fields)
+        for subject in subjects:
+            self._disclosed.append(Disclosure(str(subject), names, 1, sensitivity))
+
+    def signup(self, account: object, created: float | dt.datetime | None = None) -> None:
+        """This request created `account` (the site model names the sign-up route)."""
+        self.identify(account, created if created is not None else self.event.time)
+        self.event.extra["outcome"] = "signup"
+
+    def login(
+        self, account: object, ok: bool = True, created: float | dt.datetime | None = None
+    ) -> None:
+        """A login attempt for `account`; a failed one is counted, not attributed."""
+        if ok:
+            self.identify(account, created)
+        self.event.extra["outcome"] = "login" if ok else "login-failed"
+
+    def filter(self, record: Mapping[str, Any], subject: object) -> dict[str, Any]:
+        """`record` as this visitor may see it: without the hidden fields, and with canary
+        values in place of contact details for an actor served decoys."""
+        out = {k: v for k, v in record.items() if k not in self.hidden_fields}
+        if self.decoy and self._canaries is not None and self.decision is not None:
+            canary = self._canaries.issue(self.decision.key, str(subject), self.event.time)
+            for name, value in (("email", canary.email), ("phone", canary.phone)):
+                if name in record:
+                    out[name] = value
+        return out
+
+    @property
+    def disclosed(self) -> tuple[Disclosure, ...]:
+        """What the app reported this response disclosed."""
+        return tuple(self._disclosed)
+
+
+class Inline:
+    """Runs the engine for a web app; one per process, shared by all requests."""
+
+    def __init__(
+        self,
+        guard: Guard,
+        settings: EnforceSettings | None = None,
+        secret: bytes | None = None,
+        can_wait: bool = False,
+    ) -> None:
+        self.guard = guard
+        self.settings = s = settings if settings is not None else EnforceSettings()
+        self.can_wait = can_wait
+        self.clients = ClientAddress(guard.site.trusted_proxies, s.client_header)
+        if guard.site.trusted_proxies and s.client_header is None:
+            log.warning(
+                "scrapeguard: trusted proxies are configured but not which header they set; "
+                "the first of Forwarded, X-Forwarded-For and X-Real-IP present is believed, so "
+                "a client can choose the one its proxy does not overwrite - set "
+                "enforce.client_header"
+            )
+        key = secret if secret is not None else load_secret(s.secret, s.secret_file)
+        c = s.challenge
+        self.challenges = Challenges(key, c.difficulty, c.ttl, c.pass_ttl, c.wait)
+        self.canaries = Canaries(key, max_records=100_000)
+        self.metrics = InlineMetrics(guard)
+        self._api = globs_regex(s.api_paths)
+        self._exempt = globs_regex(c.exempt)
+        self._sessions = tuple(s.session_cookies)
+        self._metrics_allow = AccessList("metrics_allow")
+        for cidr in s.metrics_allow:
+            self._metrics_allow.add(cidr)
+        self._verify_path = s.prefix + "/verify"
+        self._metrics_path = s.prefix + "/metrics"
+        self._failures: set[str] = set()
+        self._alerts = 0
+        self.tarpits = 0
+        if isinstance(guard.state, MemoryState):
+            log.warning(
+                "scrapeguard: state is memory:// - each worker process keeps its own counters, "
+                "so with N workers every quota is N times higher; configure shared state "
+                "(redis://) for several processes or servers"
+            )
+        if guard.policy.mode != "enforce":
+            log.info("scrapeguard: shadow mode - decisions are logged, not enforced")
+
+    def begin(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        peer: str | None,
+        scheme: str = "http",
+    ) -> Protection:
+        """The request arrived: build its event and apply what is already in force."""
+        event = RequestEvent(0.0, "0.0.0.0", method, path, query)
+        p = Protection(event)
+        try:
+            self._begin(p, headers, peer, scheme)
+        except Exception as exc:  # scrapeguard's failure must never fail the request
+            self._failed("begin", exc, p)
+        return p
+
+    def _begin(
+        self, p: Protection, headers: Mapping[str, str], peer: str | None, scheme: str
+    ) -> None:
+        e = p.event
+        e.time = self.guard.now()
+        e.ip = self.clients.resolve(peer, headers)
+        e.host = headers.get("host", "")
+        e.user_agent = headers.get("user-agent", "")
+        e.referer = headers.get("referer", "")
+        e.accept_language = headers.get("accept-language")
+        e.headers = dict(headers)
+        cookies = parse_cookies(headers.get("cookie", ""))
+        for name in self._sessions:
+            if name in cookies:
+                e.session = cookies[name]
+                break
+        if self.settings.device_cookie:
+            e.device = cookies.get(self.settings.device_cookie)
+        e.extra["scheme"] = scheme
+        p.json = self._wants_json(e.path, headers)
+        p.max_results = self.guard.policy.max_results
+        p._canaries = self.canaries
+        token = headers.get(PASS_HEADER) or cookies.get(PASS_COOKIE)
+        if token:
+            p.passed = self.challenges.check_pass(token, e.time, e.ip, e.session)
+        if e.path.startswith(self.settings.prefix + "/"):
+            p.internal = "verify" if e.path == self._verify_path else "other"
+            if e.path == self._metrics_path:
+                p.internal = "metrics"
+            return
+        held = self.guard.held(e)
+        if held.enforced == "allow":
+            held = self.guard.capped(e)  # known from the request alone: refused before the app
+        elif held.enforced == "require_login" and e.account is None:
+            p.login_wall = held  # the app may yet say who is logged in
+            return
+        self._shape(p, held)
+        p.response = self._answer(p, held)
+
+    def finish(self, p: Protection, status: int, length: int = 0) -> Response | None:
+        """The app answered with `status`: count the request and return the response to send
+        instead of the app's, if any. Call it once per request, even when the app failed."""
+        if p.finished:
+            return None
+        p.finished = True
+        if p.internal:
+            return None
+        try:
+            return self._finish(p, status, length)
+        except Exception as exc:
+            self._failed("finish", exc, p)
+            return p.response
+
+    def _finish(self, p: Protection, status: int, length: int) -> Response | None:
+        e = p.event
+        e.status = p.response.status if p.response is not None else status
+        e.bytes = length
+        if p.login_wall is not None and e.account is None:
+            p.response = self._answer(p, p.login_wall)
+            e.status = p.response.status if p.response is not None else status
+        if p.reported and p.response is None:
+            e.disclosed = tuple(p._disclosed)
+        started = time.perf_counter()
+        access, decision = self.guard.evaluate(e)
+        elapsed = time.perf_counter() - started
+        p.decision = decision
+        self.metrics.decided(decision, elapsed)
+        if len(self.guard.alerts) > self._alerts:
+            for trip in self.guard.alerts[self._alerts :]:
+                log.warning("scrapeguard: breaker tripped: %s", trip.message)
+            self._alerts = len(self.guard.alerts)
+        if decision.action != "allow":
+            self._log(p, decision)
+        if elapsed > self.settings.time_budget:
+            self.metrics.overruns.inc()
+            return p.response
+        if p.response is not None:
+            return p.response
+        if decision.origin.startswith("partner/"):
+            p.headers.extend(self._partner_headers(decision))
+        if access.kind == Kind.STATIC:
+            return None
+        return self._answer(p, decision)
+
+    def _shape(self, p: Protection, decision: Decision) -> None:
+        """Degrade and decoy change what the app renders, so the app must know beforehand."""
+        action = decision.enforced
+        if action == "degrade":
+            p.hidden_fields = self.guard.policy.degrade_fields
+        elif action == "decoy":
+            p.decoy = True
+            p.decision = decision
+
+    def _answer(self, p: Protection, decision: Decision) -> Response | None:
+        """The page that carries out `decision` for this request, or None to let it through."""
+        action = decision.enforced
+        if action not in ANSWERING:
+            return None
+        e = p.event
+        retry = max(1, math.ceil(decision.expires - e.time))
+        if action == "challenge":
+            if p.passed or not self._challengeable(e):
+                return None
+            target = e.path + ("?" + e.query if e.query else "")
+            challenge = self.challenges.issue(e.time, e.ip, e.session, target)
+            self.metrics.challenges.inc("issued")
+            return pages.challenge(challenge, self._verify_path, p.json)
+        if action == "require_login":
+            if e.account is not None:
+                return None
+            target = e.path + ("?" + e.query if e.query else "")
+            return pages.login_required(self.settings.login_url, target, p.json)
+        if action == "cap":
+            return pages.limited(retry, p.json, "You have reached the limit for this content.")
+        if action == "tarpit" and self.can_wait and self.tarpits < self.settings.tarpit_concurrency:
+            p.delay = self.settings.tarpit_delay
+            return None
+        if action in ("throttle", "tarpit"):
+            return pages.throttled(retry, p.json)
+        return pages.blocked(decision.reference, self.settings.appeal, p.json)
+
+    def _challengeable(self, e: RequestEvent) -> bool:
+        """Never swap a POST body or a webhook or OAuth callback for a challenge page."""
+        return e.method in SAFE_METHODS and not self._exempt.match(e.path)
+
+    def _wants_json(self, path: str, headers: Mapping[str, str]) -> bool:
+        if self._api.match(path):
+            return True
+        accept = headers.get("accept", "")
+        return "json" in accept and "text/html" not in accept
+
+    def verify(self, p: Protection, content_type: str, body: bytes) -> Response:
+        """The challenge's verify endpoint (`<prefix>/verify`)."""
+        e = p.event
+        try:
+            state = self.guard.state
+            response, token = pages.handle_verify(
+                self.challenges,
+                e.method,
+                content_type,
+                body,
+                e.time,
+                e.ip,
+                e.session,
+                lambda nonce, until: state.claim(nonce, until, e.time),
+                p.json,
+                self.settings.secure_cookies and e.extra.get("scheme") == "https",
+            )
+            self.metrics.challenges.inc("passed" if token else "failed")
+            return response
+        except Exception as exc:
+            self._failed("verify", exc, p)
+            return pages.unavailable(p.json)
+
+    def internal(self, p: Protection) -> Response:
+        """Answer scrapeguard's own paths other than verify (metrics; else 404)."""
+        if p.internal == "metrics" and self._metrics_allow.match(p.event.ip, None, 0.0):
+            return Response(
+                200,
+                (("content-type", self.metrics.content_type), ("cache-control", "no-store")),
+                self.metrics.render().encode(),
+            )
+        return Response(404, (("content-type", "text/plain; charset=utf-8"),), b"Not found\n")
+
+    def _partner_headers(self, decision: Decision) -> list[tuple[str, str]]:
+        """Partners are told their quota; suspects never are (it would teach them the pace)."""
+        name = decision.origin.split("/")[1]
+        partner = next((x for x in self.guard.policy.partners if x.name == name), None)
+        state = self.guard.state.get(decision.key)
+        if partner is None or not partner.people_per_day or state is None:
+            return []
+        limit = int(partner.people_per_day)
+        used = int(state.people_day)
+        return [
+            ("RateLimit-Limit", str(limit)),
+            ("RateLimit-Remaining", str(max(0, limit - used))),
+            ("RateLimit-Reset", "86400"),
+        ]
+
+    def _log(self, p: Protection, d: Decision) -> None:
+        if not decision_log.isEnabledFor(logging.INFO):
+            return
+        record = {
+            "time": round(d.time, 3),
+            "reference": d.reference,
+            "action": d.action,
+            "enforced": d.enforced,
+            "simulated": d.simulated,
+            "actor": d.key,
+            "scope": d.scope,
+            "origin": d.origin,
+            "score": d.score,
+            "reasons": list(d.reasons),
+            "method": p.event.method,
+            "path": p.event.path,
+            "status": p.event.status,
+        }
+        decision_log.info(json.dumps(record, ensure_ascii=False))
+
+    def _failed(self, stage: str, exc: Exception, p: Protection) -> None:
+        """Log a failure once per kind, count it, and let the request through (or, with
+        `on_error: closed`, answer 503 on routes that disclose personal data)."""
+        self.metrics.errors.inc(stage)
+        where = traceback.extract_tb(exc.__traceback__)[-1:]
+        kind = (
+            f"{stage}:{type(exc).__name__}:{where[0].filename}:{where[0].lineno}"
+            if where
+            else stage
+        )
+        if kind not in self._failures:
+            self._failures.add(kind)
+            log.error(
+                "scrapeguard: internal error in %s for %s %s (further errors of this kind are "
+                "only counted)",
+                stage,
+                p.event.method,
+                p.event.path,
+                exc_info=exc,
+            )
+        if self.settings.on_error == "closed" and stage == "begin":
+            kind_of = self.guard.site.classify(p.event).kind
+            if kind_of not in (Kind.STATIC, Kind.OTHER, Kind.ROBOTS):
+                p.response = pages.unavailable(p.json)
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """The cookies of a `Cookie` header; malformed pairs are skipped, the first value wins."""
+    out: dict[str, str] = {}
+    if not header:
+        return out
+    for part in header.split(";"):
+        name, eq, value = part.partition("=")
+        if eq:
+            name = name.strip()
+            if name and name not in out:
+                out[name] = value.strip().strip('"')
+    return out
+
+
+def _epoch(value: float | dt.datetime) -> float:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.timestamp()
+    return float(value)
+
+
+NOT_INSTALLED = "scrapeguard is not installed on this request"
+
+
+def protection(request: Any) -> Protection:
+    """The `Protection` of a request: a Starlette/FastAPI `Request`, an ASGI scope, a WSGI
+    environ, or a Flask or Django request.
+
+    Without scrapeguard's middleware in front (a unit test of a view, say), a detached
+    `Protection` is returned so that the app's calls are harmless.
+    """
+    holder: Any = request
+    for attr in ("scope", "environ", "META"):
+        inner = getattr(request, attr, None)
+        if isinstance(inner, dict):
+            holder = inner
+            break
+    found = holder.get("scrapeguard") if isinstance(holder, dict) else None
+    if isinstance(found, Protection):
+        return found
+    found = getattr(request, "scrapeguard", None)
+    if isinstance(found, Protection):
+        return found
+    return Protection(RequestEvent(0.0, "0.0.0.0"), decision=ALLOW)

@@ -1,0 +1,59 @@
+"""Build the inline protection of a web app from one config file (or from defaults)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TypeVar
+
+from ..config import Document, load_document, load_file
+from ..enforce.settings import EnforceSettings, enforce_from_document
+from ..engine import Guard
+from ..errors import ConfigError
+from ..policy import Policy, policy_from_document
+from ..site import SiteModel, site_from_document
+from ..state import open_state
+from .inline import Inline
+
+T = TypeVar("T")
+
+#: Read when no config path is given.
+CONFIG_ENV = "SCRAPEGUARD_CONFIG"
+
+
+def build_inline(config: str | None = None, can_wait: bool = False) -> Inline:
+    """An `Inline` for the config file at `config` (else `$SCRAPEGUARD_CONFIG`, else the
+    defaults: default site model, shadow-mode policy, memory state).
+
+    Every error in the file is reported at once as a `ConfigError`: a broken config stops the
+    app at start-up, never at a visitor's request.
+    """
+    path = config or os.environ.get(CONFIG_ENV)
+    doc = load_file(path) if path else load_document("{}", "(defaults)")
+    site, policy, settings, state_url = read_config(doc)
+    guard = Guard(site, policy, state=open_state(state_url))
+    return Inline(guard, settings, can_wait=can_wait)
+
+
+def read_config(doc: Document) -> tuple[SiteModel, Policy, EnforceSettings, str]:
+    """The site model, policy, enforce settings and state URL of `doc`, all errors at once."""
+    errors: list[str] = []
+    site, policy, settings = SiteModel.default(), Policy(), EnforceSettings()
+    if isinstance(doc.data, dict) and doc.data.get("site") is not None:
+        site = _collect(errors, lambda: site_from_document(doc)) or site
+    policy = _collect(errors, lambda: policy_from_document(doc)) or policy
+    settings = _collect(errors, lambda: enforce_from_document(doc)) or settings
+    state_url = "memory://"
+    if isinstance(doc.data, dict) and doc.data.get("state") is not None:
+        state_url = str(doc.data["state"])
+    if errors:
+        raise ConfigError(errors)
+    return site, policy, settings, state_url
+
+
+def _collect(errors: list[str], step: Callable[[], T]) -> T | None:
+    try:
+        return step()
+    except ConfigError as exc:
+        errors.extend(exc.messages)
+        return None

@@ -1,0 +1,58 @@
+"""The Prometheus metrics of inline protection (served to allowed addresses at
+`<prefix>/metrics`; counts are per process, as usual for Prometheus with several workers)."""
+
+from __future__ import annotations
+
+from ..engine import Decision, Guard
+from ..metrics import CONTENT_TYPE, Registry
+
+LATENCY_BUCKETS = (5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 5e-3, 2.5e-2)
+
+
+class InlineMetrics:
+    """Decisions by action and origin, decision latency, state size, breaker trips, errors."""
+
+    content_type = CONTENT_TYPE
+
+    def __init__(self, guard: Guard) -> None:
+        r = self.registry = Registry()
+        self._decisions = r.counter(
+            "scrapeguard_decisions_total",
+            "Decisions taken, by the policy's action, the enforced action and their origin",
+            ("action", "enforced", "origin"),
+        )
+        self._latency = r.histogram(
+            "scrapeguard_decision_seconds", "Time the engine took per decision", LATENCY_BUCKETS
+        )
+        self.overruns = r.counter(
+            "scrapeguard_budget_overruns_total", "Decisions over the time budget (request allowed)"
+        )
+        self.errors = r.counter(
+            "scrapeguard_errors_total",
+            "Internal errors, by stage (the request proceeded)",
+            ("stage",),
+        )
+        self.challenges = r.counter(
+            "scrapeguard_challenges_total", "Challenges issued, passed and failed", ("outcome",)
+        )
+        r.gauge(
+            "scrapeguard_state_actors", "Actors held in state", callback=lambda: len(guard.state)
+        )
+        r.gauge(
+            "scrapeguard_breaker_trips",
+            "Times the breaker returned a rule to shadow mode",
+            callback=lambda: len(guard.alerts),
+        )
+
+    def decided(self, decision: Decision, seconds: float) -> None:
+        """Count one decision and its latency."""
+        self._latency.observe(seconds)
+        if decision.action != "allow" or decision.origin != "default/allow":
+            origin = decision.origin.split("/", 2)
+            self._decisions.inc(decision.action, decision.enforced, "/".join(origin[:2]))
+        else:
+            self._decisions.inc("allow", "allow", "default/allow")
+
+    def render(self) -> str:
+        """The exposition text."""
+        return self.registry.render()
