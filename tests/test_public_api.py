@@ -16,13 +16,17 @@ PUBLIC = [
     "Decision",
     "Disclosure",
     "Guard",
+    "Inline",
     "Policy",
+    "Protection",
     "RequestEvent",
     "ScrapeguardError",
     "SiteModel",
     "__version__",
+    "build_inline",
     "load_policy",
     "load_site",
+    "protection",
 ]
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from .engine import Decision, Guard
 from .errors import ConfigError, ScrapeguardError
 from .events import Disclosure, RequestEvent
+from .integrations.inline import Inline, Protection, protection
+from .integrations.loading import build_inline
 from .policy import Policy, load_policy
 from .site import SiteModel, load_site
 
@@ -18,11 +20,15 @@ __all__ = [
     "Decision",
     "Disclosure",
     "Guard",
+    "Inline",
     "Policy",
+    "Protection",
     "RequestEvent",
     "ScrapeguardError",
     "SiteModel",
     "__version__",
+    "build_inline",
     "load_policy",
     "load_site",
+    "protection",
 ]

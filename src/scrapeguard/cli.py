@@ -29,6 +29,7 @@ from .ingest import (
     read_events,
     read_events_parallel,
 )
+from .integrations.loading import read_config
 from .policy import Policy, policy_from_document
 from .site import SiteModel, site_from_document
 from .state import open_state
@@ -286,7 +287,8 @@ def _check(args: argparse.Namespace) -> int:
     failed = False
     for path in args.files:
         try:
-            site, policy = load_config(path, None)
+            site, policy, _, state_url = read_config(load_file(path))
+            open_state(state_url)
         except ConfigError as exc:
             print("\n".join(exc.messages), file=sys.stderr)
             failed = True

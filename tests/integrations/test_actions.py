@@ -12,8 +12,10 @@ from collections.abc import Callable
 import pytest
 from inline_apps import CLIENTS, Client, Clock, make_inline
 
-from scrapeguard.engine import Decision
+from scrapeguard.engine import Decision, Guard
+from scrapeguard.events import RequestEvent
 from scrapeguard.integrations.inline import Inline
+from scrapeguard.site import Access
 
 SCRAPER = "203.0.113.9"
 PERSON = "198.51.100.20"
@@ -262,30 +264,37 @@ def test_shadow_mode_logs_json_decisions_and_enforces_nothing(
     assert {"reference", "action", "enforced", "origin", "actor", "reasons"} <= set(records[-1])
 
 
+def broken(guard: Guard, method: str) -> Guard:
+    """A guard like `guard` whose `method` fails, as a bug in the engine would."""
+
+    class Broken(Guard):
+        def evaluate(self, event: RequestEvent) -> tuple[Access, Decision]:
+            if method == "evaluate":
+                raise RuntimeError("engine bug")
+            return super().evaluate(event)
+
+        def held(self, event: RequestEvent) -> Decision:
+            if method == "held":
+                raise RuntimeError("engine bug")
+            return super().held(event)
+
+    return Broken(guard.site, guard.policy, guard.state, guard.network, guard.clock)
+
+
 def test_an_internal_error_never_fails_the_request_and_is_logged_once(
-    make: MakeClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    make: MakeClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     c = make()
-
-    def broken(event: object) -> object:
-        raise RuntimeError("engine bug")
-
-    monkeypatch.setattr(c.inline.guard, "evaluate", broken)
+    c.inline.guard = broken(c.inline.guard, "evaluate")
     with caplog.at_level(logging.ERROR, logger="scrapeguard"):
         assert [c.get("/u/alice", PERSON).status for _ in range(3)] == [200, 200, 200]
     assert len([r for r in caplog.records if "internal error" in r.getMessage()]) == 1
     assert c.inline.metrics.errors.value("finish") == 3
 
 
-def test_fail_closed_answers_503_on_personal_data_only(
-    make: MakeClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fail_closed_answers_503_on_personal_data_only(make: MakeClient) -> None:
     c = make(on_error="closed")
-
-    def broken(event: object) -> object:
-        raise RuntimeError("engine bug")
-
-    monkeypatch.setattr(c.inline.guard, "held", broken)
+    c.inline.guard = broken(c.inline.guard, "held")
     assert c.get("/u/alice", PERSON).status == 503
     assert c.get("/", PERSON).status == 200
 

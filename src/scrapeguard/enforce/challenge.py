@@ -65,7 +65,7 @@ _KEY_FILE_PAUSE = 0.02
 
 
 class SecretError(ScrapeguardError, ValueError):
-    """The secret that signs tokens is missing, too short or unreadable."""
+    """The secret that signs tokens is too short, or its key file is unusable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +187,12 @@ def has_work(token: str, counter: int, difficulty: int) -> bool:
 class Challenges:
     """Issues challenges and verifies them and the passes they earn.
 
-    `difficulty` is the number of leading zero bits the proof needs (16 takes a browser about a
-    second); `ttl` how long a challenge may be solved; `pass_ttl` how long a pass lasts, an
-    hour by default: the default duration of a challenge decision, so one solve covers it (a
-    pass only lifts challenges; the engine keeps counting what its holder does); `wait` how
-    many seconds a visitor without JavaScript waits instead of computing.
+    `difficulty` is the number of leading zero bits the proof needs (each bit doubles the work;
+    16 takes desktop Chromium about 0.1 s, a phone several times that); `ttl` how long a
+    challenge may be solved; `pass_ttl` how long a pass lasts, an hour by default: the default
+    duration of a challenge decision, so one solve covers it (a pass only lifts challenges; the
+    engine keeps counting what its holder does); `wait` how many seconds a visitor without
+    JavaScript waits instead of computing.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from ..enforce.pages import Response
+from ..enforce.pages import MAX_VERIFY_BODY, Response
 from .inline import Inline, Protection
 from .loading import build_inline
 
@@ -23,8 +23,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-MAX_VERIFY_BODY = 4096
 
 
 class ScrapeguardMiddleware:

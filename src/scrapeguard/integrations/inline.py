@@ -29,7 +29,7 @@ from ..enforce import pages
 from ..enforce.challenge import Challenges, load_secret
 from ..enforce.decoy import Canaries
 from ..enforce.lists import AccessList
-from ..enforce.pages import Response
+from ..enforce.pages import PASS_COOKIE, PASS_HEADER, Response
 from ..enforce.settings import EnforceSettings, globs_regex
 from ..engine import ALLOW, Decision, Guard
 from ..events import Disclosure, RequestEvent
@@ -41,8 +41,6 @@ from .observe import InlineMetrics
 log = logging.getLogger("scrapeguard")
 decision_log = logging.getLogger("scrapeguard.decisions")
 
-PASS_COOKIE = "sg_pass"
-PASS_HEADER = "scrapeguard-pass"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 #: Actions that answer the request instead of the app.
 ANSWERING = frozenset({"challenge", "require_login", "cap", "throttle", "tarpit", "block"})
@@ -214,7 +212,7 @@ class Inline:
         p.json = self._wants_json(e.path, headers)
         p.max_results = self.guard.policy.max_results
         p._canaries = self.canaries
-        token = headers.get(PASS_HEADER) or cookies.get(PASS_COOKIE)
+        token = headers.get(PASS_HEADER.lower()) or cookies.get(PASS_COOKIE)
         if token:
             p.passed = self.challenges.check_pass(token, e.time, e.ip, e.session)
         if e.path.startswith(self.settings.prefix + "/"):

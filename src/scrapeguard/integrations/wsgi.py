@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
-from ..enforce.pages import Response
+from ..enforce.pages import MAX_VERIFY_BODY, Response
 from .inline import Inline, Protection
 from .loading import build_inline
 
@@ -20,8 +20,6 @@ Environ = dict[str, Any]
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
-
-MAX_VERIFY_BODY = 4096
 
 
 class ScrapeguardWSGI:
