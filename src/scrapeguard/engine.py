@@ -225,7 +225,9 @@ class Guard:
             else None
         )
         if partner is not None:
-            return access, self._partner(partner, principal, principal_kind, keys, now)
+            if partner.expires is None or now <= partner.expires:
+                return access, self._partner(partner, principal, principal_kind, now)
+            self.counters[f"partner/{partner.name}/expired"] += 1  # then judged like anyone
         ctx = Context(
             event,
             access,
@@ -457,12 +459,7 @@ class Guard:
             event.time,
         )
 
-    def _partner(
-        self, partner: Any, principal: ActorState, kind: str, keys: list[str], now: float
-    ) -> Decision:
-        if partner.expires is not None and now > partner.expires:
-            self.counters[f"partner/{partner.name}/expired"] += 1
-            return self._held(keys, now)
+    def _partner(self, partner: Any, principal: ActorState, kind: str, now: float) -> Decision:
         if partner.people_per_day and principal.people_day > partner.people_per_day:
             reason = (
                 f"partner {partner.name} ({partner.purpose}) exceeded its quota of "

@@ -1,0 +1,83 @@
+"""The framework-neutral core: what `Protection` records for the engine, and hostile input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from inline_apps import BROWSER, PROXY, T0, make_inline
+
+from scrapeguard import protection
+from scrapeguard.integrations.inline import Inline, Protection, parse_cookies
+from scrapeguard.state.actor import DAY, window_add
+
+
+def request(inline: Inline, path: str, ip: str, **headers: str) -> Protection:
+    return inline.begin("GET", path, "", {"x-forwarded-for": ip, **BROWSER, **headers}, PROXY)
+
+
+def test_login_success_is_attributed_and_a_failure_only_counted() -> None:
+    inline = make_inline()
+    p = inline.begin("POST", "/login", "", {"x-forwarded-for": "198.51.100.1", **BROWSER}, PROXY)
+    p.login("mallory", ok=False)
+    inline.finish(p, 401)
+    assert p.event.account is None and p.event.extra["outcome"] == "login-failed"
+    q = inline.begin("POST", "/login", "", {"x-forwarded-for": "198.51.100.1", **BROWSER}, PROXY)
+    q.login("alice", created=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    inline.finish(q, 303)
+    assert q.event.account == "alice" and q.event.account_created == 1735689600.0
+    net = inline.guard.state.get("net:198.51.100.0/24")
+    assert net is not None
+    assert window_add(net.more().logins, inline.guard.now(), DAY, 0) == 2  # both attempts
+
+
+def test_disclosures_accept_one_id_or_many_and_count_each_person() -> None:
+    inline = make_inline()
+    p = request(inline, "/u/alice", "198.51.100.2")
+    p.disclose(7, ["name"])
+    p.disclose(["a", "b", "c"], ["name"], sensitivity="high")
+    assert [d.subject for d in p.disclosed] == ["7", "a", "b", "c"]
+    inline.finish(p, 200)
+    assert inline.guard.state.get("ip:198.51.100.2").people_day == 4  # type: ignore[union-attr]
+
+
+def test_an_empty_disclosure_means_nobody_not_the_routes_guess() -> None:
+    inline = make_inline()
+    p = request(inline, "/search", "198.51.100.3")
+    p.disclose([], ["name"])
+    inline.finish(p, 200)
+    assert inline.guard.state.get("ip:198.51.100.3").people_day == 0  # type: ignore[union-attr]
+
+
+def test_without_the_middleware_protection_is_detached_and_harmless() -> None:
+    p = protection({"type": "http"})
+    p.identify("x", T0)
+    p.disclose("y")
+    assert p.filter({"email": "e", "name": "n"}, "y") == {"email": "e", "name": "n"}
+
+
+def test_cookies_are_parsed_leniently() -> None:
+    assert parse_cookies('a=1; b="two"; junk; =x; a=3; c=') == {"a": "1", "b": "two", "c": ""}
+    assert parse_cookies("") == {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    xff=st.text(max_size=300),
+    cookie=st.text(max_size=300),
+    ua=st.text(max_size=200),
+    path=st.text(max_size=100).map(lambda t: "/" + t),
+)
+def test_hostile_headers_never_fail_a_request(xff: str, cookie: str, ua: str, path: str) -> None:
+    inline = INLINE
+    p = inline.begin(
+        "GET", path, "q=%ff", {"x-forwarded-for": xff, "cookie": cookie, "user-agent": ua}, PROXY
+    )
+    inline.finish(p, 200, 10)
+    assert p.finished and p.event.ip
+    assert inline.metrics.errors.value("begin") == 0
+    assert inline.metrics.errors.value("finish") == 0
+
+
+INLINE = make_inline()
