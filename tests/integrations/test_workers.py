@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from inline_apps import BROWSER, PROXY, django_setup, make_inline
 
-from scrapeguard.engine import Decision
 from scrapeguard.enforce.challenge import load_secret
+from scrapeguard.engine import Decision
 from scrapeguard.integrations.inline import Inline
 from scrapeguard.integrations.loading import build_inline
 
