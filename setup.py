@@ -40,6 +40,12 @@ COMPILED = [
     "crawlers.py",
     "policy.py",
     "config.py",
+    "enforce/lists.py",
+    "enforce/breaker.py",
+    "metrics.py",
+    "integrations/clientaddr.py",
+    "integrations/inline.py",
+    "integrations/observe.py",
 ]
 
 

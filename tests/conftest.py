@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -14,6 +16,38 @@ from scrapeguard.policy import Policy
 def guard() -> Guard:
     """A guard with the default site model and policy, without network data."""
     return Guard(policy=Policy(), network=NoNetworkInfo())
+
+
+CHROMIUM = "/usr/bin/chromium"
+#: As root, on a machine without network: no sandbox, no background connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright; skipped loudly when either is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("BROWSER TEST NOT RUN: needs the Python package playwright")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"BROWSER TEST NOT RUN: needs Chromium at {CHROMIUM} (apt-get install chromium)"
+        )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=20_000)
+        try:
+            yield b
+        finally:
+            b.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -149,14 +149,7 @@ class Guard:
                 return listed
         if not self.state.decisions:
             return ALLOW
-        keys = ["ip:" + event.ip, self._network_key(event.ip)]
-        if event.account is not None:
-            keys.append("account:" + event.account)
-        if event.session is not None:
-            keys.append("session:" + event.session)
-        if event.device is not None:
-            keys.append("device:" + event.device)
-        return self._held(keys, now, event.account is not None)
+        return self._held(self._keys(event)[0], now, event.account is not None)
 
     def evaluate(self, event: RequestEvent) -> tuple[Access, Decision]:
         """Like `decide`, also returning what the site model says the request touched."""
@@ -181,22 +174,8 @@ class Guard:
             if crawler is not None:  # the principal: account, else session, else address
                 _note_crawler(states[1] if event.account is not None else states[-1], crawler)
             return access, self._held(keys, now, event.account is not None)
-        keys = [ip_key, self._network_key(ip)]
-        wide = ":" in ip
-        if wide:  # IPv6: also the /56 and /48 a subscriber or a site is given
-            keys.append("net:" + ipv6_prefix(ip, 56))
-            keys.append("net:" + ipv6_prefix(ip, 48))
-        known = len(keys)
-        if event.account is not None:
-            keys.append("account:" + event.account)
-        if event.session is not None:
-            keys.append("session:" + event.session)
-        if event.device is not None:
-            keys.append("device:" + event.device)
-        if event.headers is not None or event.tls_fingerprint:
-            # Header traits are known (inline, JSON logs): the fingerprint is worth an actor.
-            # From a plain log it would only be the user agent, shared by thousands.
-            keys.append("fp:" + fingerprint_of(event))
+        keys, known = self._keys(event)
+        wide = known == 4
         states = self.state.observe(keys, event, access, now)
         ip_state, net_state = states[0], states[1]
         wider = (states[2], states[3]) if wide else ()
@@ -262,6 +241,27 @@ class Guard:
             ctx.origin = self.network.origin(ip)
             ctx.shared = _is_shared(ctx.origin)
         return access, self._conclude(signals, ctx, keys)
+
+    def _keys(self, event: RequestEvent) -> tuple[list[str], int]:
+        """The actor keys of a request that is not a static asset, and how many of them are
+        address keys (2 for IPv4, 4 for IPv6)."""
+        ip = event.ip
+        keys = ["ip:" + ip, self._network_key(ip)]
+        if ":" in ip:  # IPv6: also the /56 and /48 a subscriber or a site is given
+            keys.append("net:" + ipv6_prefix(ip, 56))
+            keys.append("net:" + ipv6_prefix(ip, 48))
+        known = len(keys)
+        if event.account is not None:
+            keys.append("account:" + event.account)
+        if event.session is not None:
+            keys.append("session:" + event.session)
+        if event.device is not None:
+            keys.append("device:" + event.device)
+        if event.headers is not None or event.tls_fingerprint:
+            # Header traits are known (inline, JSON logs): the fingerprint is worth an actor.
+            # From a plain log it would only be the user agent, shared by thousands.
+            keys.append("fp:" + fingerprint_of(event))
+        return keys, known
 
     def _detectors_for(self, kind: str) -> tuple[list[Detector], list[Detector]]:
         """The detectors that look at requests of `kind`: (always, only with new people)."""
@@ -437,7 +437,7 @@ class Guard:
         """A `cap` decision when `event` asks for a page past the paging or results cap (known
         from the request alone, so an integration refuses it before the app runs), else
         ALLOW. Nothing is counted."""
-        if not (self.policy.max_page or self.policy.max_results):
+        if not (self.policy.max_page or self.policy.max_results) or not event.query:
             return ALLOW
         access = self.site.classify(event)
         cap = self._search_cap(access) if access.page else None

@@ -70,10 +70,19 @@ def test_ordinary_profiles_near_the_trap_are_not_traps() -> None:
     assert g.counters["detector/traps/canary/hit"] == 0
 
 
-def test_a_disallowed_path_is_weak_evidence_from_a_person() -> None:
+def test_a_person_going_where_robots_txt_disallows_is_not_suspect() -> None:
     g = guard()
     d = g.decide(event(0, "198.51.100.32", "/admin/users"))
-    assert d.reasons == ("requested /admin/users, which robots.txt disallows",)
+    assert (d.score, d.action, d.reasons) == (0, "allow", ())
+
+
+def test_a_client_that_read_robots_txt_and_then_ignored_it_is_weak_evidence() -> None:
+    g = guard()
+    g.decide(event(0, "198.51.100.32", "/robots.txt"))
+    d = g.decide(event(5, "198.51.100.32", "/admin/users"))
+    assert d.reasons == (
+        "read robots.txt, then requested /admin/users, which robots.txt disallows",
+    )
     assert (d.score, d.action) == (35, "allow")
 
 
@@ -109,7 +118,8 @@ def test_trap_weights_are_settings() -> None:
     g = guard("policy: {detectors: {traps: {trap_weight: 30, disallowed_weight: 50}}}")
     d = g.decide(event(0, "203.0.113.37", "/u/~canary-2"))
     assert (d.score, d.action) == (30, "allow")
-    d = g.decide(event(0, "203.0.113.38", "/admin/x"))
+    g.decide(event(0, "203.0.113.38", "/robots.txt"))
+    d = g.decide(event(1, "203.0.113.38", "/admin/x"))
     assert (d.score, d.action) == (50, "challenge")
 
 

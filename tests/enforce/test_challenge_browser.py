@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import re
 import threading
 import time
@@ -14,7 +13,7 @@ from http import HTTPStatus
 from http.cookies import SimpleCookie
 from itertools import count
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -29,27 +28,8 @@ from scrapeguard.enforce.pages import (
     handle_verify,
 )
 
-try:
-    from playwright.sync_api import Browser, Page, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None  # type: ignore[assignment]
-
-CHROMIUM = "/usr/bin/chromium"
-if sync_playwright is None or not os.path.exists(CHROMIUM):
-    pytest.skip(
-        f"BROWSER TEST NOT RUN: needs the Python package playwright and Chromium at {CHROMIUM}",
-        allow_module_level=True,
-    )
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 VERIFY = "/.scrapeguard/verify"
 DIFFICULTY = 12
 WAIT = 2.0
@@ -105,16 +85,6 @@ class _Server(ThreadingMixIn, WSGIServer):
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=TIMEOUT_MS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

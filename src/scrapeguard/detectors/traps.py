@@ -18,7 +18,8 @@ class TrapSettings(Settings):
 
 
 class Traps(Detector):
-    """Flags requests no human makes: hidden canary profiles and links, disallowed paths."""
+    """Flags requests no human makes: hidden canary profiles and links, and paths robots.txt
+    disallows, requested by a declared crawler or by a client that read robots.txt."""
 
     name = "traps"
     settings_type = TrapSettings
@@ -33,9 +34,13 @@ class Traps(Detector):
             )
             return [self.signal("canary", s.trap_weight, reason, ctx.principal_kind)]
         if access.disallowed:
+            # robots.txt binds robots: a declared crawler, or a client that read the file and
+            # then went where it says not to. People never read it and use search pages freely.
             crawler = ctx.crawler is not None
+            if not crawler and not ctx.principal.read_robots and not ctx.ip.read_robots:
+                return ()
             weight = s.disallowed_crawler_weight if crawler else s.disallowed_weight
-            who = "a declared crawler requested" if crawler else "requested"
+            who = "a declared crawler requested" if crawler else "read robots.txt, then requested"
             reason = f"{who} {ctx.event.path[:120]}, which robots.txt disallows"
             return [self.signal("robots-disallowed", weight, reason, ctx.principal_kind)]
         return ()

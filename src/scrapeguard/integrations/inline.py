@@ -46,7 +46,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 ANSWERING = frozenset({"challenge", "require_login", "cap", "throttle", "tarpit", "block"})
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Protection:
     """scrapeguard's view of one request, shared with the app.
 
@@ -200,7 +200,7 @@ class Inline:
         e.user_agent = headers.get("user-agent", "")
         e.referer = headers.get("referer", "")
         e.accept_language = headers.get("accept-language")
-        e.headers = dict(headers)
+        e.headers = headers if isinstance(headers, dict) else dict(headers)
         cookies = parse_cookies(headers.get("cookie", ""))
         for name in self._sessions:
             if name in cookies:

@@ -161,6 +161,7 @@ class ActorState:
         "peak",
         "reasons_by_rule",
         "verdict",
+        "read_robots",
         "bot",
         "account_created",
         "people_hour",
@@ -204,6 +205,7 @@ class ActorState:
         self.agent_changes = 0
         self.network = key.startswith("net:")
         self.verdict = "allow"
+        self.read_robots = False
         self.bot: str | None = None
         self.account_created: float | None = None
 
@@ -232,6 +234,8 @@ class ActorState:
             self.statics += 1
             return
         self.pages += 1
+        if kind == Kind.ROBOTS:
+            self.read_robots = True
         if self.network:
             # A network aggregates many clients: only what network rules read (people,
             # sign-ups, logins) is kept; rhythm, id order and user agents are per client.

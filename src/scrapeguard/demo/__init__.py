@@ -1,0 +1,1 @@
+"""The demo social site, its synthetic people, the traffic simulator and its scorer."""
