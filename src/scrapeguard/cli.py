@@ -19,6 +19,7 @@ from typing import Any, TextIO, TypeVar
 from . import __version__
 from .analyze import clock, replay, result_document
 from .config import load_file
+from .demo.commands import add_parsers as add_demo_parsers
 from .engine import Guard
 from .errors import ConfigError, ScrapeguardError
 from .ingest import (
@@ -102,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on-flagged", action="store_true", help="exit with 3 when any actor is flagged"
     )
     a.set_defaults(run=_analyze)
+
+    add_demo_parsers(sub)
 
     c = sub.add_parser(
         "check",

@@ -1,0 +1,127 @@
+"""`scrapeguard demo`, `simulate` and `eval` as a user runs them: real processes, real sockets
+on loopback, bounded in count and time."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from scrapeguard.cli import main
+from scrapeguard.demo.classes import SCRAPERS
+
+SMALL = ["--size", "400", "--hours", "3", "--scale", "0.3"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_simulate_writes_a_labelled_log_that_eval_scores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sim"
+    assert main(["simulate", "--seed", "5", *SMALL, "--out", str(out)]) == 0
+    log, truth = out / "access.log.jsonl", out / "truth.json"
+    lines = log.read_text().splitlines()
+    assert len(lines) == len(json.loads(truth.read_text())["requests"]) > 1000
+    figures = tmp_path / "figures.json"
+    assert main(["eval", str(log), "--truth", str(truth), "--json", str(figures)]) == 0
+    doc = json.loads(figures.read_text())
+    assert {"human_fpr", "human_blocked", "human_challenged", "classes"} <= set(doc)
+    for cls, row in doc["classes"].items():
+        assert cls in (*SCRAPERS, "impostor")
+        assert {
+            "actors",
+            "recall",
+            "precision",
+            "median_requests_to_stop",
+            "profiles_before_block",
+        } <= set(row)
+    # Bounds that hold today (see the issue for the targets still missed): the obvious
+    # scrapers are stopped at once, and most people are left alone.
+    assert doc["classes"]["naive"]["recall"] == 1.0
+    assert doc["classes"]["naive"]["profiles_before_block"] <= 20
+    assert doc["human_blocked"] < 0.3
+    printed = capsys.readouterr().out
+    assert "recall" in printed and "targets" in printed
+
+
+def test_simulate_is_deterministic_per_seed(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for folder, seed in ((a, "9"), (b, "9"), (c, "10")):
+        assert main(["simulate", "--seed", seed, *SMALL, "--out", str(folder)]) == 0
+    log = "access.log.jsonl"
+    assert (a / log).read_bytes() == (b / log).read_bytes()
+    assert (a / log).read_bytes() != (c / log).read_bytes()
+
+
+def test_simulate_needs_one_destination(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--seed", "1"]) == 1
+    assert "--out DIR or --live URL" in capsys.readouterr().err
+
+
+def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "SCRAPEGUARD_SECRET": "s" * 32}
+    command = [
+        sys.executable,
+        "-m",
+        "scrapeguard",
+        "demo",
+        "--port",
+        str(port),
+        "--size",
+        "400",
+        "--speed",
+        "600",
+        "--duration",
+        "12",
+        "--mode",
+        "enforce",
+    ]
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        home = _get(f"http://127.0.0.1:{port}/", deadline=time.monotonic() + 20)
+        assert "Neighbourly" in home
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert time.monotonic() - started < 60
+    assert f"http://127.0.0.1:{port}/u/{{username}}" in output
+    assert "400 people" in output or "400 synthetic people" in output
+    decisions = [line for line in output.splitlines() if line[:2].isdigit() and ":" in line[:8]]
+    assert decisions, output  # scrapers were caught and said so
+    assert "scrapeguard demo stopped" in output
+    assert not (tmp_path / ".scrapeguard-secret").exists()
+
+
+def _get(url: str, deadline: float) -> str:
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
