@@ -176,11 +176,14 @@ def test_search_walk_length_is_a_setting() -> None:
 # -- deep paging ---------------------------------------------------------------------------
 
 
-def test_paging_deep_into_the_directory_is_flagged() -> None:
+def test_paging_through_the_directory_is_flagged() -> None:
     g = guard()
     decisions = decide_all(g, paced(f"/directory?page={p}" for p in range(1, 26)))
-    assert not any("past the first page" in r for r in reasons(decisions[:19]))
-    assert "paged 19 times past the first page, down to page 20" in decisions[19].reasons
+    assert not any("past the first page" in r for r in reasons(decisions[:10]))
+    assert (
+        "paged 10 times past the first page, 10 pages in a row, down to page 11"
+        in decisions[10].reasons
+    )
 
 
 def test_a_person_looking_at_the_first_pages_is_not_flagged() -> None:
@@ -190,8 +193,15 @@ def test_a_person_looking_at_the_first_pages_is_not_flagged() -> None:
     assert hits(g, "deep-paging") == 0
 
 
+def test_a_person_jumping_to_the_last_page_is_not_flagged() -> None:
+    g = guard()
+    pages = [1, 100, 1, 2, 99, 100, 1]
+    decide_all(g, paced(f"/directory?page={p}" for p in pages))
+    assert hits(g, "deep-paging") == 0
+
+
 def test_deep_paging_thresholds_are_settings() -> None:
-    g = guard("policy: {detectors: {enumeration: {max_page: 100, deep_pages: 100}}}")
+    g = guard("policy: {detectors: {enumeration: {page_run: 100, deep_pages: 100}}}")
     decide_all(g, paced(f"/directory?page={p}" for p in range(1, 26)))
     assert hits(g, "deep-paging") == 0
 

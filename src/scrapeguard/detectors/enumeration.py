@@ -17,7 +17,7 @@ class EnumerationSettings(Settings):
     distinct_min_people: float = 60
     search_walk: float = 10
     short_terms: float = 25
-    max_page: float = 20
+    page_run: float = 10
     deep_pages: float = 60
     lookups: float = 10
     lookup_miss_ratio: float = 0.5
@@ -73,14 +73,14 @@ class Enumeration(Detector):
             elif x.short_terms >= s.short_terms:
                 reason = f"made {plural(x.short_terms, 'search')} for 1-3 letter terms"
                 out.append(self.signal("short-terms", 40, reason, scope))
-        deep = x.max_page >= s.max_page or x.deep_pages >= s.deep_pages
+        deep = x.max_run >= s.page_run or x.deep_pages >= s.deep_pages
         if deep and kind in (Kind.SEARCH, Kind.LIST):
             reason = (
                 f"paged {plural(x.deep_pages, 'time')} past the first page, "
-                f"down to page {x.max_page:,}"
+                f"{x.max_run:,} pages in a row, down to page {x.max_page:,}"
             )
             weight = max(
-                ramp(x.max_page, s.max_page, 5 * s.max_page, 40, 80),
+                ramp(x.max_run, s.page_run, 5 * s.page_run, 40, 80),
                 ramp(x.deep_pages, s.deep_pages, 5 * s.deep_pages, 40, 80),
             )
             out.append(self.signal("deep-paging", weight, reason, scope))

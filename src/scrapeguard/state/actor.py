@@ -111,6 +111,9 @@ class Extra:
         "last_term",
         "max_page",
         "deep_pages",
+        "last_page",
+        "page_run",
+        "max_run",
         "lookups",
         "lookup_misses",
         "signups",
@@ -124,6 +127,9 @@ class Extra:
         self.last_term = ""
         self.max_page = 0
         self.deep_pages = 0
+        self.last_page = 0
+        self.page_run = 0
+        self.max_run = 0
         self.lookups = 0
         self.lookup_misses = 0
         self.signups: list[float] = [0.0, 0.0, 0.0]
@@ -336,6 +342,12 @@ class ActorState:
                 x.max_page = access.page
             if access.page > 1:
                 x.deep_pages += 1
+            # Runs of next-page steps: a walk through the listing, not a jump to its last page.
+            step = access.page > 1 and access.page == x.last_page + 1
+            x.page_run = x.page_run + 1 if step else 0
+            x.last_page = access.page
+            if x.page_run > x.max_run:
+                x.max_run = x.page_run
             term = access.term or ""
             if kind == Kind.SEARCH and term and term != x.last_term:
                 if len(term) <= 3:
