@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Benchmark `scrapeguard analyze` against a bare regex loop and fail2ban-regex, in one run.
 
-On the same synthetic combined-format log (written by bench/gen_log.py, 1,000,000 lines and
-close to as many distinct client addresses by default, cached in the temp directory) it
-measures:
+On one combined-format log of the demo social network's simulated traffic (the traffic
+simulator, `scrapeguard.demo.traffic`: a day at scale 4 by default, about 1,000,000 lines; it
+needs the demo extra, Faker; cached in the temp directory, and never timed) it measures:
 
-a. ``python -m scrapeguard analyze LOG --json OUT`` end to end as a child process: wall time,
-   lines/s and peak memory (the child's RSS high-water mark, from ``os.wait4``);
+a. ``python -m scrapeguard analyze LOG --json OUT --site SITE`` (the demo site's model and
+   policy) end to end as a child process: wall time, lines/s and peak memory (the child's RSS
+   high-water mark, from ``os.wait4``);
 b. a bare Python ``re`` loop: one compiled combined-log regex matched against every line with
    its groups taken, the ceiling for a log parser written in Python;
 c. ``fail2ban-regex LOG /etc/fail2ban/filter.d/apache-badbots.conf`` (skipped, loudly, when
@@ -15,14 +16,16 @@ c. ``fail2ban-regex LOG /etc/fail2ban/filter.d/apache-badbots.conf`` (skipped, l
 Each runs ``--repeat`` times; the table shows medians, the ratios analyze / bare re and
 analyze / fail2ban, and the targets: analyze >= 100,000 lines/s, >= 1/6 of bare re, peak
 memory < 1 GB. ``--json FILE`` also writes every figure to FILE. Not a test: run it by hand,
-``python bench/analyze_bench.py`` (or ``--lines 100000`` for a quick version).
+``python bench/analyze_bench.py`` (or ``--scale 1`` for a quick version).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.metadata
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -33,6 +36,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,12 +53,20 @@ __all__ = [
     "ensure_log",
     "main",
     "run_child",
+    "write_simulated_log",
 ]
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-GEN_LOG = BENCH_DIR / "gen_log.py"
-SITE_YAML = BENCH_DIR / "site.yaml"
+SRC = REPO / "src"
+SITE_YAML = SRC / "scrapeguard" / "demo" / "site.yaml"
+"""The demo site's model and policy: the simulated traffic is that site's."""
+SIMULATOR = [
+    *sorted((SRC / "scrapeguard" / "demo").glob("*.py")),
+    SRC / "scrapeguard" / "netranges.py",
+    *sorted((SRC / "scrapeguard" / "data" / "ranges").iterdir()),
+]
+"""What the simulated log depends on, besides Faker (hashed into the cached log's name)."""
 FAIL2BAN_FILTER = "/etc/fail2ban/filter.d/apache-badbots.conf"
 
 TARGET_LINES_PER_S = 100_000
@@ -108,16 +121,50 @@ class Measurement:
         }
 
 
-def _gen_fingerprint() -> str:
-    return hashlib.sha256(GEN_LOG.read_bytes()).hexdigest()[:10]
+def _simulator_fingerprint() -> str:
+    try:
+        faker = importlib.metadata.version("faker")
+    except importlib.metadata.PackageNotFoundError:
+        sys.exit("the simulator needs the demo extra: python3 -m pip install -e '.[demo]'")
+    digest = hashlib.sha256(faker.encode())
+    for path in SIMULATOR:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
-def ensure_log(lines: int, seed: int, path: str | None) -> tuple[Path, dict[str, Any]]:
-    """Return the benchmark log (generating it if missing) and its stats.
+def write_simulated_log(
+    path: str, seed: int, hours: float, scale: float, size: int
+) -> dict[str, Any]:
+    """Simulate the demo site's traffic (a directory of `size` people) and write it to `path`
+    in the combined format; return its stats. Run in a child process: the simulation's objects
+    stay out of the benchmark's."""
+    sys.path.insert(0, str(SRC))  # the simulator of this tree, as analyze runs this tree's
+    from scrapeguard.demo.people import Directory
+    from scrapeguard.demo.traffic import simulate, write_log
+
+    began = time.perf_counter()
+    sim = simulate(Directory(size, seed), seed, hours=hours, scale=scale)
+    lines = write_log(sim, path, fmt="combined")
+    classes = Counter(sim.actors[r.actor].cls for r in sim.requests)
+    return {
+        "lines": lines,
+        "distinct_ips": len({r.ip for r in sim.requests}),
+        "actors": len(sim.actors),
+        "classes": dict(classes.most_common()),
+        "simulation": {"seed": seed, "hours": hours, "scale": scale, "size": size},
+        "generated_in_s": round(time.perf_counter() - began, 1),
+    }
+
+
+def ensure_log(
+    seed: int, hours: float, scale: float, size: int, path: str | None
+) -> tuple[Path, dict[str, Any]]:
+    """Return the benchmark log (simulating it if missing) and its stats.
 
     Without `path` the log is cached in the temp directory under a name that includes the
-    line count, the seed and a hash of gen_log.py, so a changed generator writes a new one.
-    An existing `path` is used as it is (its lines and distinct addresses are counted).
+    simulation's parameters and a hash of the simulator (its sources, range lists and Faker's
+    version), so a changed simulator writes a new one. An existing `path` is used as it is
+    (its lines and distinct addresses are counted).
     """
     if path:
         log = Path(path)
@@ -131,32 +178,24 @@ def ensure_log(lines: int, seed: int, path: str | None) -> tuple[Path, dict[str,
     else:
         cache = Path(tempfile.gettempdir()) / "scrapeguard-bench"
         cache.mkdir(exist_ok=True)
-        log = cache / f"access-{lines}-s{seed}-{_gen_fingerprint()}.log"
+        name = f"sim-s{seed}-h{hours:g}-x{scale:g}-n{size}-{_simulator_fingerprint()}.log"
+        log = cache / name
         stats_path = log.with_name(log.name + ".stats.json")
         if log.exists() and stats_path.exists():
             stats = json.loads(stats_path.read_text())
             if stats.get("bytes") == log.stat().st_size:
                 print(f"using cached log {log}")
                 return log, stats
-    print(f"generating {lines:,} lines (seed {seed}) into {log} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            str(GEN_LOG),
-            "--lines",
-            str(lines),
-            "--seed",
-            str(seed),
-            "--out",
-            str(log),
-            "--stats",
-            str(stats_path),
-        ],
-        check=True,
+    print(
+        f"simulating {hours:g} h at scale {scale:g} (seed {seed}, {size:,} people) into {log} ...",
+        flush=True,
     )
-    stats = json.loads(stats_path.read_text())
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn) as child:
+        stats = child.submit(write_simulated_log, str(log), seed, hours, scale, size).result()
     stats["bytes"] = log.stat().st_size
     stats_path.write_text(json.dumps(stats))
+    print(f"  {stats['lines']:,} lines in {stats['generated_in_s']} s")
     return log, stats
 
 
@@ -219,7 +258,7 @@ def build_compiled(work: Path) -> Path | None:
     """Build the mypyc-compiled engine (setup.py, SCRAPEGUARD_COMPILE=1) in a copy of the
     source under `work`; return its `src` folder, or None (said loudly) if it cannot be built."""
     tree = work / "compiled"
-    shutil.copytree(REPO / "src", tree / "src", ignore=shutil.ignore_patterns("*.so", "*.egg-info"))
+    shutil.copytree(SRC, tree / "src", ignore=shutil.ignore_patterns("*.so", "*.egg-info"))
     for name in ("setup.py", "pyproject.toml", "README.md"):
         shutil.copy(REPO / name, tree / name)
     env = dict(os.environ, SCRAPEGUARD_COMPILE="1")
@@ -245,17 +284,15 @@ def measure_analyze(
     lines: int,
     repeat: int,
     command: list[str],
-    site: Path | None,
+    site: Path,
     work: Path,
-    src: Path = REPO / "src",
+    src: Path = SRC,
     name: str = "scrapeguard analyze",
 ) -> Measurement:
     """Run the analyze command `repeat` times with `src` first on the path; stop at the
     first failure."""
     out_json = work / "analyze.json"
-    argv = [*command, "analyze", str(log), "--json", str(out_json)]
-    if site:
-        argv += ["--site", str(site)]
+    argv = [*command, "analyze", str(log), "--json", str(out_json), "--site", str(site)]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
     m = Measurement(name, shlex.join(argv), lines)
@@ -384,6 +421,9 @@ def report(log: Path, stats: dict[str, Any], results: list[Measurement]) -> dict
         f"     {stats.get('lines', 0):,} lines, {stats.get('distinct_ips', 0):,} distinct "
         f"client IPs, {stats.get('bytes', 0) / 1e6:,.1f} MB"
     )
+    if "simulation" in stats:
+        human = stats["classes"].get("human", 0) / stats["lines"]
+        print(f"     simulated: {stats['simulation']}, {human:.0%} of the lines from people")
     print()
     head = f"{'contender':<22}{'runs':>5}{'median s':>11}{'lines/s':>13}{'peak RSS':>12}  notes"
     print(head)
@@ -441,14 +481,18 @@ def report(log: Path, stats: dict[str, Any], results: list[Measurement]) -> dict
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns 1 with --check when a target is missed."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--lines", type=int, default=1_000_000, help="log size (default 1,000,000)")
-    p.add_argument("--seed", type=int, default=1, help="generator seed")
+    p.add_argument("--hours", type=float, default=24.0, help="simulated hours (24)")
+    p.add_argument(
+        "--scale", type=float, default=4.0, help="simulated actors, x scale 1 (4: ~1M lines)"
+    )
+    p.add_argument("--size", type=int, default=5000, help="people on the simulated site (5000)")
+    p.add_argument("--seed", type=int, default=1, help="simulation seed (1)")
     p.add_argument("--log", help="use (or generate) this log instead of the cached one")
     p.add_argument("--repeat", type=int, default=3, help="runs of each measurement (3)")
     p.add_argument("--fail2ban-repeat", type=int, help="runs of fail2ban-regex (--repeat)")
     p.add_argument("--no-fail2ban", action="store_true", help="skip fail2ban-regex")
     p.add_argument("--fail2ban-filter", default=FAIL2BAN_FILTER, help="fail2ban filter file")
-    p.add_argument("--site", help="site model for analyze (default bench/site.yaml if present)")
+    p.add_argument("--site", help="site model for analyze (default: the demo site's)")
     p.add_argument(
         "--analyze-cmd",
         default=f"{shlex.quote(sys.executable)} -m scrapeguard",
@@ -459,11 +503,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = p.parse_args(argv)
 
-    log, stats = ensure_log(args.lines, args.seed, args.log)
+    log, stats = ensure_log(args.seed, args.hours, args.scale, args.size, args.log)
     lines = int(stats["lines"])
-    site = Path(args.site) if args.site else SITE_YAML if SITE_YAML.exists() else None
-    if site is None:
-        print("no bench/site.yaml: analyze runs with its default site model")
+    site = Path(args.site) if args.site else SITE_YAML
     with open(log, "rb") as f:  # read once so that every contender starts with a warm cache
         while f.read(1 << 24):
             pass

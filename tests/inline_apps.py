@@ -42,7 +42,7 @@ policy:
   partners:
     - {name: lab, purpose: "academic study", match: {ip: [192.0.2.50]}, people_per_day: 1000,
        expires: 2030-01-01}
-  limits: {search: {max_page: 5, max_results: 60}}
+  limits: {guest: {people_per_day: 30}, search: {max_page: 5, max_results: 60}}
 enforce:
   appeal: "mailto:appeals@example.org"
   secure_cookies: false

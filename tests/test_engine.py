@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from support import BROWSER, T0, event, profiles, run
 
 from scrapeguard.analyze import replay
@@ -32,12 +33,16 @@ def test_a_harvester_is_blocked_with_reasons_counted_in_people(guard: Guard) -> 
 
 
 def test_list_pages_count_every_person_on_them(guard: Guard) -> None:
-    # 10 directory pages of 20 people: 200 people, more than the guest quota of 30 per hour.
-    events = [event(i * 30, "203.0.113.5", f"/search?q=smith&page={i + 1}") for i in range(10)]
-    last = run(guard, events)[-1]
+    """Harm counts all 20 people of a search page; quotas count a listed person as a fifth of
+    a profile view, and a walk through the pages is flagged on its own."""
+    events = [event(i * 30, "203.0.113.5", f"/search?q=smith&page={i + 1}") for i in range(15)]
+    decisions = run(guard, events)
     state = guard.state.get("ip:203.0.113.5")
-    assert state is not None and state.distinct_people == 200
-    assert last.action != "allow"  # type: ignore[attr-defined]
+    assert state is not None and state.distinct_people == 300
+    assert state.people_hour == pytest.approx(300 * 0.2)
+    assert decisions[9].action == "allow"  # type: ignore[attr-defined]
+    assert decisions[-1].action != "allow"  # type: ignore[attr-defined]
+    assert any("pages in a row" in r for r in decisions[-1].reasons)  # type: ignore[attr-defined]
 
 
 def test_shadow_mode_decides_but_enforces_nothing() -> None:

@@ -25,7 +25,7 @@ from .events import ActorKind, RequestEvent, fingerprint_of, ipv6_prefix, networ
 from .policy import RANK, Policy
 from .site import Access, Kind, SiteModel
 from .state import MemoryState
-from .state.actor import ActorState
+from .state.actor import NEW_ACCOUNT_AGE, ActorState
 
 NO_TAGS: frozenset[str] = frozenset()
 BLOCK_RANK = RANK["block"]
@@ -194,8 +194,12 @@ class Guard:
             if session is not None
             else (ip_state, ActorKind.IP)
         )
-        if device is not None and event.account is not None:
-            device.note_account(event.account)
+        if event.account is not None:
+            if device is not None:
+                device.note_account(event.account)
+            created = event.account_created
+            if created is not None and now - created >= NEW_ACCOUNT_AGE:
+                ip_state.note_member(event.account)
         origin = NO_TAGS if access.kind == Kind.OTHER else self.network.origin(ip)
         crawler = self.network.crawler(event.user_agent, ip, now)
         partner = (
@@ -220,7 +224,7 @@ class Guard:
             fingerprint,
             principal,
             principal_kind,
-            _is_shared(origin),
+            _is_shared(origin) or ip_state.shared_by_members,
             origin,
             crawler,
             self.state.known_people,
@@ -239,7 +243,7 @@ class Guard:
                     signals.extend(found)
         if signals and access.kind == Kind.OTHER:  # origin was skipped above; now it matters
             ctx.origin = self.network.origin(ip)
-            ctx.shared = _is_shared(ctx.origin)
+            ctx.shared = _is_shared(ctx.origin) or ip_state.shared_by_members
         return access, self._conclude(signals, ctx, keys)
 
     def _keys(self, event: RequestEvent) -> tuple[list[str], int]:

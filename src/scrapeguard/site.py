@@ -46,6 +46,7 @@ class Access:
     term: str | None = None
     page: int = 0
     size: int = 0
+    weight: float = 1.0
     sensitive: bool = False
     disallowed: bool = False
     miss: bool = False
@@ -70,6 +71,13 @@ class Route:
     param: str = "q"
     methods: tuple[str, ...] = ()
     miss_status: tuple[int, ...] = (404, 204)
+    counts_as: float = 1.0
+
+
+#: How much one person listed on a list or search page counts toward quotas, next to a profile
+#: view: a line of a listing (a name and a photo) is a lighter disclosure than a profile, and
+#: people browse listings. Harm (distinct people disclosed) always counts everyone.
+LIST_COUNTS_AS = 0.2
 
 
 @dataclass
@@ -131,7 +139,9 @@ class SiteModel:
         routes = [Route(Kind.STATIC, p) for p in ("/static/*", "/assets/*", "/favicon.ico")]
         routes += [Route(Kind.PERSON, p, subject="id", fields=("profile",)) for p in person]
         routes += [
-            Route(Kind.SEARCH, "/search", page_size=20, fields=("profile",)),
+            Route(
+                Kind.SEARCH, "/search", page_size=20, fields=("profile",), counts_as=LIST_COUNTS_AS
+            ),
             Route(Kind.LOOKUP, "/find", fields=("profile",)),
             Route(Kind.SIGNUP, "/signup"),
             Route(Kind.SIGNUP, "/register"),
@@ -191,6 +201,7 @@ class SiteModel:
             page_text = _param(event.query, route.page_param)
             access.page = int(page_text) if page_text and page_text.isdigit() else 1
             access.size = route.page_size
+            access.weight = route.counts_as
             if kind == Kind.SEARCH:
                 access.term = (_param(event.query, route.param) or "").lower()
             if ok and route.page_size:
@@ -270,6 +281,7 @@ _ROUTE_KEYS = {
     "param",
     "methods",
     "miss_status",
+    "counts_as",
 }
 
 
@@ -334,7 +346,7 @@ def _route(
     sensitivity = errors.choice(
         spec.get("sensitivity"), (*path, "sensitivity"), SENSITIVITIES, "normal"
     )
-    page_size, page_param = 0, "page"
+    page_size, page_param, counts_as = 0, "page", 1.0
     listing = spec.get("list")
     if kind is None:  # personal_data: a person route or a list route
         if listing:
@@ -348,6 +360,8 @@ def _route(
             page_param = errors.string(
                 listing.get("page_param"), (*path, "list", "page_param"), "page"
             )
+            errors.unknown_keys(listing, (*path, "list"), {"page_size", "page_param", "counts_as"})
+            counts_as = _counts_as(errors, listing.get("counts_as"), (*path, "list", "counts_as"))
         else:
             kind = Kind.PERSON
             subject = spec.get("subject") or (placeholders[0] if len(placeholders) == 1 else None)
@@ -363,6 +377,7 @@ def _route(
     if kind == Kind.SEARCH:
         page_size = int(errors.number(spec.get("page_size"), (*path, "page_size"), 20, 0))
         page_param = errors.string(spec.get("page_param"), (*path, "page_param"), "page")
+        counts_as = _counts_as(errors, spec.get("counts_as"), (*path, "counts_as"))
     methods = tuple(
         str(m).upper() for m in errors.sequence(spec.get("methods"), (*path, "methods"))
     )
@@ -380,7 +395,13 @@ def _route(
         param=errors.string(spec.get("param"), (*path, "param"), "q"),
         methods=methods,
         miss_status=miss or (404, 204),
+        counts_as=counts_as,
     )
+
+
+def _counts_as(errors: Errors, value: Any, path: tuple[str | int, ...]) -> float:
+    """How much a listed person counts toward quotas (0-1; LIST_COUNTS_AS by default)."""
+    return errors.number(value, path, LIST_COUNTS_AS, 0, 1)
 
 
 def _cidrs(errors: Errors, value: Any, path: tuple[str | int, ...]) -> list[str]:

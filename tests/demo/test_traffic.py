@@ -3,18 +3,22 @@ site would, and with the traits each class and hard group is meant to have."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import ipaddress
 import json
 import re
 import statistics
 from collections import Counter, defaultdict
+from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import pytest
 from starlette.testclient import TestClient
 
+from scrapeguard.cli import main as cli_main
 from scrapeguard.crawlers import classify_client
 from scrapeguard.demo.classes import ALL, CAMPAIGN_CLASSES, HUMAN_GROUPS
 from scrapeguard.demo.people import START, Directory
@@ -22,6 +26,7 @@ from scrapeguard.demo.site import create_app, member_password
 from scrapeguard.demo.traffic import (
     SimRequest,
     Simulation,
+    format_combined,
     read_truth,
     simulate,
     write_log,
@@ -29,10 +34,11 @@ from scrapeguard.demo.traffic import (
 )
 from scrapeguard.demo.traffic_site import ROBOTS_DISALLOW, Site
 from scrapeguard.events import network_of
-from scrapeguard.ingest import IngestStats, read_events
+from scrapeguard.ingest import IngestStats, get_format, read_events
 from scrapeguard.netranges import NetworkData
 
 SEED = 11
+SAMPLE = Path(str(resources.files("scrapeguard").joinpath("data", "sample")))
 KEYS = {
     "time",
     "remote_addr",
@@ -534,6 +540,105 @@ def test_stdout_output(sim: Simulation, capsys: pytest.CaptureFixture[str]) -> N
     assert write_log(small, "-") == 5
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 5 and json.loads(lines[0])["remote_addr"] == sim.requests[0].ip
+
+
+# ---------------------------------------------------------------------------- combined format
+
+
+def test_combined_lines_carry_what_the_format_can(sim: Simulation, tmp_path: Path) -> None:
+    """Each request as one combined line: address, time to the second, request, status, bytes,
+    referer and user agent read back as written; session and account cannot be carried."""
+    path = tmp_path / "access.log"
+    assert write_log(sim, str(path), fmt="combined") == len(sim.requests)
+    stats = IngestStats()
+    events = list(read_events([str(path)], "auto", stats))
+    assert stats.malformed == 0, stats.summary()
+    assert stats.formats[str(path)] == "combined"
+    assert stats.parsed == len(sim.requests) == len(events)
+    for ev, r in zip(events, sim.requests, strict=True):
+        assert ev.time == int(r.time)
+        assert (ev.ip, ev.method, ev.path, ev.query) == (r.ip, r.method, r.path, r.query)
+        assert (ev.status, ev.bytes, ev.user_agent, ev.referer) == (
+            r.status,
+            r.bytes,
+            r.user_agent,
+            r.referer,
+        )
+        assert ev.session is None and ev.account is None and not ev.extra
+    assert path.read_text(encoding="utf-8").splitlines()[0] == format_combined(sim.requests[0])
+
+
+def test_combined_escapes_as_nginx_does(sim: Simulation) -> None:
+    odd = dataclasses.replace(
+        sim.requests[0],
+        user_agent='Tool "x" \\ v1\tné',
+        referer="",
+        path="/search",
+        query="q=a%22b",
+    )
+    line = format_combined(odd)
+    assert '"Tool \\x22x\\x22 \\x5C v1\\x09n\\xC3\\xA9"' in line
+    assert line.isascii() and ' "-" "Tool' in line
+    (ev,), bad = get_format("combined").parse_batch([line])
+    assert not bad
+    assert (ev.user_agent, ev.referer, ev.query) == (odd.user_agent, "", "q=a%22b")
+
+
+def test_combined_gzip_is_reproducible_and_other_formats_are_refused(
+    sim: Simulation, tmp_path: Path
+) -> None:
+    a, b = tmp_path / "a.log.gz", tmp_path / "b.log.gz"
+    write_log(sim, str(a), fmt="combined")
+    write_log(sim, str(b), fmt="combined")
+    assert a.read_bytes() == b.read_bytes()
+    with gzip.open(a, "rt", encoding="utf-8") as f:
+        assert next(f).rstrip("\n") == format_combined(sim.requests[0])
+    with pytest.raises(ValueError, match="json or combined"):
+        write_log(sim, str(tmp_path / "c.log"), fmt="common")  # type: ignore[arg-type]
+
+
+#: Verdicts that stop an actor's requests (what `scrapeguard eval` counts as blocked).
+BLOCKING = {"block", "decoy", "throttle", "tarpit"}
+SCRIPT_AGENT = re.compile(r"^(python-requests|curl|Go-http-client|Scrapy)/")
+TRAP = re.compile(r"^/(u/~canary-|api/v1/users/~canary-|internal/)")
+
+
+@pytest.fixture(scope="module")
+def sample_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("sample") / "result.json"
+    args = ["analyze", "--sample", "--no-progress", "--jobs", "1", "--json", str(out)]
+    assert cli_main(args) == 0
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def test_the_packaged_sample_is_a_simulated_day_and_its_scrapers_are_stopped(
+    sample_result: dict[str, Any],
+) -> None:
+    """`analyze --sample` reads the simulator's combined log whole and stops, by address alone,
+    whoever walked into a trap, claimed to be Googlebot from elsewhere or harvested with a
+    script; verified crawlers are let through. The log has no ground truth, so what happens to
+    its people is not asserted here (`scrapeguard eval` scores that on labelled logs)."""
+    summary = sample_result["summary"]
+    assert summary["malformed"] == 0 and summary["parsed"] == summary["lines"] > 50_000
+    assert summary["last_event"] > summary["first_event"][:10] + "T23:"  # one whole day
+    verdict = {a["key"]: a["verdict"] for a in sample_result["actors"] if a["kind"] == "ip"}
+    trapped: set[str] = set()
+    scripts: dict[str, set[str]] = defaultdict(set)
+    with gzip.open(SAMPLE / "access.log.gz", "rt", encoding="utf-8") as f:
+        for ev in get_format("combined").parse_batch(f.read().splitlines())[0]:
+            if TRAP.match(ev.path):
+                trapped.add(ev.ip)
+            if SCRIPT_AGENT.match(ev.user_agent) and ev.path.startswith("/u/"):
+                scripts[ev.ip].add(ev.path)
+    harvesters = {ip for ip, profiles in scripts.items() if len(profiles) > 100}
+    assert trapped and harvesters
+    assert {verdict.get(ip) for ip in trapped | harvesters} == {"block"}
+    bots: dict[str | None, set[str]] = defaultdict(set)
+    for a in sample_result["actors"]:
+        bots[a["bot"]].add(a["verdict"])
+    assert bots["impostor"] == {"block"}
+    assert bots["verified"] and not bots["verified"] & BLOCKING
 
 
 def test_the_oracle_answers_as_the_demo_site_does(sim: Simulation, directory: Directory) -> None:

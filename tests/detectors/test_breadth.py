@@ -53,17 +53,30 @@ def hits(g: Guard) -> int:
 
 def test_an_actor_that_saw_a_large_share_of_the_directory_is_flagged() -> None:
     g = guard()
-    decisions = decide_all(g, people(0, 260, account="collector"))
-    assert not any("people known on the site" in r for d in decisions[:199] for r in d.reasons)
+    decisions = decide_all(g, people(0, 560))
+    assert not any("people known on the site" in r for d in decisions[:499] for r in d.reasons)
     assert (
-        "has seen 200 people, 4.0% of the 5,000 people known on the site" in decisions[199].reasons
+        "has seen 500 people, 10.0% of the 5,000 people known on the site" in decisions[499].reasons
     )
     assert hits(g) == 61
 
 
-def test_a_member_who_saw_a_hundred_people_is_not_flagged() -> None:
+def test_a_logged_in_account_is_judged_at_three_times_the_people() -> None:
     g = guard()
-    decide_all(g, people(0, 150, account="member"))
+
+    def flagged() -> bool:
+        account = g.state.get("account:collector")
+        return account is not None and "breadth/share" in (account.reasons_by_rule or {})
+
+    decide_all(g, people(0, 1400, account="collector"))
+    assert not flagged()  # (its network, judged like anyone's, is flagged by now)
+    decide_all(g, people(1400, 200, account="collector", start=20_000.0))
+    assert flagged()
+
+
+def test_a_recruiter_who_saw_three_hundred_people_in_a_day_is_not_flagged() -> None:
+    g = guard()
+    decide_all(g, people(0, 300, account="recruiter"))
     assert hits(g) == 0
 
 
@@ -83,41 +96,41 @@ def test_without_a_declared_size_the_known_people_are_the_directory() -> None:
         decide_all(g, people(m * 15, 15, ip=f"172.16.{m}.1", start=m * 1.0))
     assert g.state.known_people == 1500
     assert hits(g) == 0
-    decisions = decide_all(g, people(0, 220, ip="203.0.113.70", start=5000.0))
+    decisions = decide_all(g, people(0, 520, ip="203.0.113.70", start=5000.0))
     assert hits(g) > 0
     assert any(
-        r.startswith("has seen 2") and "people known on the site" in r
+        r.startswith("has seen 5") and "people known on the site" in r
         for r in decisions[-1].reasons
     )
 
 
 def test_a_distributed_crawl_is_caught_on_its_network() -> None:
-    # Ten addresses in one /24, 30 people each: no single address is broad, the network is.
+    # Twenty addresses in one /24, 30 people each: no single address is broad, the network is.
     g = guard()
-    for i in range(10):
+    for i in range(20):
         decide_all(g, people(i * 30, 30, ip=f"203.0.113.{i}", start=i * 2.0))
     assert hits(g) > 0
     net = g.state.get("net:203.0.113.0/24")
-    assert net is not None and net.distinct_people == 300
+    assert net is not None and net.distinct_people == 600
     assert net.reasons_by_rule and "breadth/share" in net.reasons_by_rule
-    for i in range(10):
+    for i in range(20):
         ip = g.state.get(f"ip:203.0.113.{i}")
         assert ip is not None and "breadth/share" not in (ip.reasons_by_rule or {})
 
 
 def test_breadth_thresholds_are_settings() -> None:
     g = guard("policy: {detectors: {breadth: {min_people: 1000}}}")
-    decide_all(g, people(0, 260, account="collector"))
+    decide_all(g, people(0, 560))
     assert hits(g) == 0
     g = guard("policy: {detectors: {breadth: {share: 0.5}}}")
-    decide_all(g, people(0, 260, account="collector"))
+    decide_all(g, people(0, 560))
     assert hits(g) == 0
     g = guard("policy: {detectors: {breadth: {min_people: 50}}}")
-    decide_all(g, people(0, 60, account="collector"))
+    decide_all(g, people(0, 60))
     assert hits(g) == 11
 
 
 def test_disabled_breadth_detector_raises_nothing() -> None:
     g = guard("policy: {detectors: {breadth: {enabled: false}}}")
-    decide_all(g, people(0, 260, account="collector"))
+    decide_all(g, people(0, 560))
     assert hits(g) == 0

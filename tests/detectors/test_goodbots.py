@@ -207,8 +207,9 @@ def test_ranges_far_from_the_event_time_prove_nothing(published: PublishedNetwor
 
 
 def test_a_verified_crawler_indexing_deep_is_allowed_until_its_own_quota() -> None:
-    g = guard("policy: {detectors: {volume: {crawler_per_day: 500}}}")
-    # 24 search pages of 20 people, deep paging: 480 people, within the quota of 500.
+    g = guard("policy: {detectors: {volume: {crawler_per_day: 100}}}")
+    # 24 search pages of 20 people, deep paging: 480 people, each listed person counting as
+    # 0.2 of a profile: 96, within the quota of 100.
     pages = [
         event(i * 20.0, "192.0.2.10", f"/search?q=a&page={i + 1}", user_agent=EXAMPLEBOT)
         for i in range(24)
@@ -220,4 +221,4 @@ def test_a_verified_crawler_indexing_deep_is_allowed_until_its_own_quota() -> No
     ]
     last = decide_all(g, more)[-1]
     assert last.action != "allow"
-    assert any("verified crawler quota is 500 per day" in r for r in last.reasons)
+    assert any("verified crawler quota is 100 per day" in r for r in last.reasons)

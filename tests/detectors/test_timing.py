@@ -63,7 +63,18 @@ def test_timer_regular_requests_are_flagged() -> None:
     assert (
         "requests arrive every 5.0 s ± 0.0 s, like a timer (30 intervals)" in decisions[30].reasons
     )
-    assert (decisions[30].score, decisions[30].action) == (45, "challenge")
+    assert (decisions[30].score, decisions[30].action) == (60, "throttle")  # exact: a timer
+
+
+def test_a_steady_reader_is_only_weakly_regular() -> None:
+    """A person reading at an even pace (a screen-reader user, say) is somewhat regular:
+    weak evidence that needs support before anything happens."""
+    g = guard()
+    gaps = [30.0, 38.0, 26.0, 35.0, 31.0, 41.0, 28.0, 33.0]  # coefficient of variation ~0.15
+    decisions = decide_all(g, paced(40, gaps))
+    last = decisions[-1]
+    assert any("like a timer" in r for r in last.reasons)
+    assert last.action == "allow" and last.score < 40
 
 
 def test_a_little_jitter_does_not_hide_a_timer() -> None:

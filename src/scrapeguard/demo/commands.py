@@ -63,7 +63,16 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--hours", type=float, default=24.0, help="simulated hours (24)")
     s.add_argument("--scale", type=float, default=1.0, help="multiplies the number of actors")
     s.add_argument("--size", type=int, default=5000, help="people in the directory (5000)")
-    s.add_argument("--out", metavar="DIR", help="write DIR/access.log.jsonl and DIR/truth.json")
+    s.add_argument(
+        "--out", metavar="DIR", help="write the log (DIR/access.log.jsonl) and DIR/truth.json"
+    )
+    s.add_argument(
+        "--format",
+        choices=("json", "combined"),
+        default="json",
+        help="log format: json (sessions, accounts and their age; default) or combined "
+        "(DIR/access.log, which cannot carry them)",
+    )
     s.add_argument("--live", metavar="URL", help="send the traffic to the site at URL instead")
     s.add_argument("--speed", type=float, default=60.0, help="live: simulated seconds per second")
     s.add_argument("--max-requests", type=int, default=10_000, help="live: at most (10000)")
@@ -246,9 +255,9 @@ def _simulate(args: argparse.Namespace) -> int:
     sim = simulate(directory, seed=args.seed, hours=args.hours, scale=args.scale)
     if args.out:
         os.makedirs(args.out, exist_ok=True)
-        log = os.path.join(args.out, "access.log.jsonl")
+        log = os.path.join(args.out, "access.log.jsonl" if args.format == "json" else "access.log")
         truth = os.path.join(args.out, "truth.json")
-        lines = write_log(sim, log)
+        lines = write_log(sim, log, fmt=args.format)
         write_truth(sim, truth)
         print(f"wrote {lines:,} requests of {len(sim.actors):,} actors to {log}; truth: {truth}")
         return 0

@@ -4,8 +4,9 @@
 `classes.HUMAN_GROUPS`), search engine crawlers, declared and impostor crawlers and every kind
 of scraper of `classes.SCRAPERS`, each actor with its own randomised habits, and answers each
 request as the demo site would (`traffic_site.Site`). `write_log` writes the requests as nginx
-JSON lines (`escape=json` style) that `scrapeguard analyze` reads; `write_truth` writes who
-made each line, which the log itself never says. The same seed gives a byte-identical log.
+JSON lines (`escape=json` style) or in the combined format, both of which `scrapeguard analyze`
+reads; `write_truth` writes who made each line, which the log itself never says. The same seed
+gives a byte-identical log.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO
+from typing import IO, Literal
 
 from .people import START, Directory
 from .traffic_humans import add_humans
@@ -43,6 +45,7 @@ __all__ = [
     "Actor",
     "SimRequest",
     "Simulation",
+    "format_combined",
     "format_line",
     "read_truth",
     "simulate",
@@ -162,12 +165,70 @@ def _output(path: str) -> Iterator[IO[str]]:
         yield text
 
 
-def write_log(sim: Simulation, path: str) -> int:
-    """Write the requests as JSON lines to `path` ("-": stdout; ".gz": gzip, reproducible);
-    return the number of lines."""
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_CLF_SECONDS: dict[int, str] = {}
+_UNSAFE = re.compile(r'[^\x20-\x7e]|["\\]')
+
+
+def _clf_time(t: float) -> str:
+    """`01/Sep/2026:00:00:03 +0000`: the whole second, in UTC, with English month names."""
+    second = int(t)
+    text = _CLF_SECONDS.get(second)
+    if text is None:
+        if len(_CLF_SECONDS) > 100_000:
+            _CLF_SECONDS.clear()
+        d = datetime.fromtimestamp(second, UTC)
+        text = _CLF_SECONDS[second] = (
+            f"{d.day:02d}/{_MONTHS[d.month - 1]}/{d.year}:{d:%H:%M:%S} +0000"
+        )
+    return text
+
+
+def _escape_byte(m: re.Match[str]) -> str:
+    return "".join(f"\\x{b:02X}" for b in m.group().encode("utf-8"))
+
+
+def _clf_field(value: str) -> str:
+    """A quoted field's content as nginx's default escaping writes it: `"`, `\\`, control
+    characters and non-ASCII bytes as `\\xHH`; an empty value as `-`."""
+    if not value:
+        return "-"
+    return _UNSAFE.sub(_escape_byte, value)
+
+
+def format_combined(r: SimRequest) -> str:
+    """One log line in the combined format (nginx's `combined`, Apache's `%h %l %u %t "%r" %>s
+    %b "%{Referer}i" "%{User-Agent}i"`), without the newline.
+
+    It holds the client address, the time to the second, the request line, status, body bytes,
+    referer and user agent, and nothing else: no session, account, account age, Accept or
+    Accept-Language. `$remote_user` (HTTP basic authentication, not the site's login) is `-`.
+    """
+    target = r.path + ("?" + r.query if r.query else "")
+    return (
+        f'{r.ip} - - [{_clf_time(r.time)}] "{_clf_field(f"{r.method} {target} HTTP/1.1")}" '
+        f'{r.status} {r.bytes} "{_clf_field(r.referer)}" "{_clf_field(r.user_agent)}"'
+    )
+
+
+_FORMATTERS = {"json": format_line, "combined": format_combined}
+
+
+def write_log(sim: Simulation, path: str, fmt: Literal["json", "combined"] = "json") -> int:
+    """Write the requests to `path` ("-": stdout; ".gz": gzip, reproducible); return the
+    number of lines.
+
+    `fmt` "json" (the default) writes nginx JSON lines with everything the engine can use,
+    session, account and account age included. "combined" writes the combined format, which
+    cannot carry those (`format_combined`): replayed, every actor is an address or a network,
+    and what is known only from accounts (new accounts, account farms) cannot be seen.
+    """
+    formatter = _FORMATTERS.get(fmt)
+    if formatter is None:
+        raise ValueError(f"unknown log format {fmt!r}: json or combined")
     with _output(path) as out:
         for r in sim.requests:
-            out.write(format_line(r) + "\n")
+            out.write(formatter(r) + "\n")
     return len(sim.requests)
 
 

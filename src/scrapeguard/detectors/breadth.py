@@ -10,12 +10,15 @@ from .base import Context, Detector, Settings, Signal, plural, ramp
 @dataclass
 class BreadthSettings(Settings):
     """`share` of the directory (its declared size, else the people seen by anyone) is
-    suspicious from `min_people` people on; `full_share` gives full weight."""
+    suspicious from `min_people` people on (`account_factor` times more for a logged-in
+    account, which its own quotas bound already); the weight grows from where it starts to
+    full at `full_share` or twice the starting share, whichever is more."""
 
-    min_people: float = 200
+    min_people: float = 500
     share: float = 0.01
     full_share: float = 0.10
     min_directory: float = 1000
+    account_factor: float = 3
 
 
 class Breadth(Detector):
@@ -37,13 +40,15 @@ class Breadth(Detector):
         if universe < s.min_directory:
             return ()
         for actor, scope in ((ctx.principal, ctx.principal_kind), (ctx.net, "net")):
-            seen = actor.distinct_people
+            seen = actor.counted_people
+            least = s.min_people * (s.account_factor if scope == "account" else 1)
             share = seen / universe
-            if seen >= s.min_people and share >= s.share:
+            start = max(s.share, least / universe)
+            if seen >= least and share >= start:
                 reason = (
                     f"has seen {plural(seen, 'person')}, {share:.1%} of the "
                     f"{universe:,} people known on the site"
                 )
-                weight = ramp(share, s.share, s.full_share, 45, 90)
+                weight = ramp(share, start, max(s.full_share, 2 * start), 45, 90)
                 return [self.signal("share", weight, reason, scope)]
         return ()

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..site import Kind
-from .base import Context, Detector, Settings, Signal, plural
+from .base import Context, Detector, Settings, Signal, plural, ramp
 
 
 @dataclass
@@ -48,7 +48,9 @@ class Timing(Detector):
                 f"requests arrive every {p.gap_mean:.1f} s ± {spread:.1f} s, "
                 f"like a timer ({plural(p.gaps, 'interval')})"
             )
-            return [self.signal("regular", 45, reason, scope)]
+            # A steady reader is somewhat regular too; a timer is regular to the second.
+            weight = ramp(-cv, -0.10, -0.02, 25, 60)
+            return [self.signal("regular", weight, reason, scope)]
         if p.streak >= s.no_pause_pages:
             reason = f"made {plural(p.streak, 'request')} without a single pause of a minute"
             return [self.signal("no-pause", 40, reason, scope)]

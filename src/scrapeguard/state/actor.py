@@ -21,6 +21,11 @@ MAX_SMALL_SET = 256
 MAX_REASONS = 8
 LONG_PAUSE = 60.0
 #: Route kinds whose requests update the `Extra` counters.
+#: Accounts younger than this count toward "accounts used from one address"; older ones are
+#: established members.
+NEW_ACCOUNT_AGE = 30 * 86400.0
+#: An address used by this many established members is treated as shared.
+SHARED_MEMBERS = 3
 COUNTED_ROUTES = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
 WINDOW_FROM = 3  # distinct people from which an actor's hourly and daily windows are kept
 
@@ -151,6 +156,7 @@ class ActorState:
         "people",
         "subjects",
         "distinct",
+        "seen",
         "hour",
         "day",
         "seq_last",
@@ -168,6 +174,7 @@ class ActorState:
         "reasons_by_rule",
         "verdict",
         "read_robots",
+        "members",
         "bot",
         "account_created",
         "people_hour",
@@ -189,6 +196,7 @@ class ActorState:
         self.people = 0
         self.subjects: Sketch | str | None = None
         self.distinct = 0
+        self.seen = 0.0
         self.hour: list[float] | None = None
         self.day: list[float] | None = None
         self.people_hour = 0.0
@@ -212,6 +220,7 @@ class ActorState:
         self.network = key.startswith("net:")
         self.verdict = "allow"
         self.read_robots = False
+        self.members: set[str] | None = None
         self.bot: str | None = None
         self.account_created: float | None = None
 
@@ -219,6 +228,12 @@ class ActorState:
     def distinct_people(self) -> int:
         """Distinct people whose data this actor received (each list page counted by size)."""
         return self.distinct
+
+    @property
+    def counted_people(self) -> float:
+        """Distinct people as quotas count them: a person listed on a list or search page
+        counts as its route's `counts_as` (a fraction), a profile as one."""
+        return self.seen
 
     def more(self) -> Extra:
         """The rarely used counters, created on first use."""
@@ -301,17 +316,19 @@ class ActorState:
         self.subjects = seen
         if new:
             self.distinct += new
+            counted = new * access.weight  # listed people count toward quotas as a fraction
+            self.seen += counted
             hour, day = self.hour, self.day
             if hour is None or day is None:
                 if self.distinct < WINDOW_FROM:
                     # Too few people to matter for any quota; windows start (seeded with
                     # everyone seen so far) once they could, which keeps most actors small.
-                    self.people_hour = self.people_day = float(self.distinct)
+                    self.people_hour = self.people_day = self.seen
                     return new
-                hour = self.hour = [now, float(self.distinct - new), 0.0]
-                day = self.day = [now, float(self.distinct - new), 0.0]
-            self.people_hour = window_add(hour, now, HOUR, new)
-            self.people_day = window_add(day, now, DAY, new)
+                hour = self.hour = [now, self.seen - counted, 0.0]
+                day = self.day = [now, self.seen - counted, 0.0]
+            self.people_hour = window_add(hour, now, HOUR, counted)
+            self.people_day = window_add(day, now, DAY, counted)
         return new
 
     def _time_page(self, now: float) -> None:
@@ -361,8 +378,25 @@ class ActorState:
                 x.lookup_misses += 1
         elif access.attempt:  # a sign-up or login attempt
             window_add(x.signups if kind == Kind.SIGNUP else x.logins, now, DAY, 1)
-            if event.account:
+            created = event.account_created
+            if event.account and (created is None or now - created < NEW_ACCOUNT_AGE):
+                # New (or unknown-age) accounts: a farm creates them; an office full of
+                # colleagues logging in brings old ones.
                 self.note_account(event.account)
+
+    def note_member(self, account: str) -> None:
+        """An established account (older than `NEW_ACCOUNT_AGE`) used this address."""
+        members = self.members
+        if members is None:
+            members = self.members = set()
+        if len(members) < SHARED_MEMBERS:
+            members.add(account)
+
+    @property
+    def shared_by_members(self) -> bool:
+        """Several established accounts use this address: an office or a household, not one
+        client (a farm's accounts are new)."""
+        return self.members is not None and len(self.members) >= SHARED_MEMBERS
 
     def note_reason(self, rule: str, weight: float, reason: str) -> None:
         """Keep `reason` for `rule` unless a stronger one is held; at most `MAX_REASONS`
