@@ -119,6 +119,9 @@ class Guard:
         self.network = network if network is not None else _default_network(self.site)
         self.clock = clock
         self.detectors = self.policy.build_detectors(self.site.directory_size)
+        self._traits = frozenset(f"{d.name}/{r}" for d in self.detectors for r in d.traits)
+        first = min((t.score for t in self.policy.thresholds), default=100.0)
+        self._trait_cap = 100.0 if self.policy.traits_act_alone else max(0.0, first - 1.0)
         self._dispatch = {kind: self._detectors_for(kind) for kind in Kind.ALL}
         self.counters: Counter[str] = Counter()
         self.alerts: list[Trip] = []
@@ -295,6 +298,10 @@ class Guard:
                     if shadowing
                     else full
                 )
+                if full > self._trait_cap and all(s.rule in self._traits for s in group):
+                    # Looks alone (no cookies, an even pace, a hosting address) never act.
+                    full = min(full, self._trait_cap)
+                    enforced = min(enforced, self._trait_cap)
                 _remember(_actor_of(ctx, scope), full, group)
                 if best is None or full > best[0]:
                     best = (full, enforced, scope, group)

@@ -131,6 +131,7 @@ class Policy:
     allowlist: AccessList = field(default_factory=lambda: AccessList("allowlist"))
     degrade_fields: frozenset[str] = frozenset({"email", "phone"})
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    traits_act_alone: bool = False
 
     def build_detectors(self, directory_size: int = 0) -> list[Detector]:
         """Instantiate the enabled detectors with their settings, in run order."""
@@ -188,6 +189,7 @@ _POLICY_KEYS = {
     "allowlist",
     "degrade_fields",
     "breaker",
+    "traits_act_alone",
 }
 
 
@@ -234,6 +236,9 @@ def policy_from_document(doc: Document) -> Policy:
             errors.string(f, (*where, i)) for i, f in enumerate(items)
         )
     policy.breaker = _breaker(errors, spec.get("breaker"), (*p, "breaker"))
+    policy.traits_act_alone = errors.boolean(
+        spec.get("traits_act_alone"), (*p, "traits_act_alone"), False
+    )
     errors.raise_if_any()
     return policy
 

@@ -115,7 +115,10 @@ def test_a_verified_crawler_is_spared_the_guest_quota_an_impostor_is_not() -> No
 
 
 def test_crawler_weights_are_settings() -> None:
-    g = guard("policy: {detectors: {goodbots: {impostor_weight: 20, unverifiable_weight: 50}}}")
+    g = guard(
+        "policy: {traits_act_alone: true,"
+        " detectors: {goodbots: {impostor_weight: 20, unverifiable_weight: 50}}}"
+    )
     d = g.decide(event(0, "203.0.113.54", "/u/alice", user_agent=EXAMPLEBOT))
     assert (d.score, d.action) == (20, "allow")
     d = g.decide(event(0, "198.51.100.54", "/u/alice", user_agent=EXAMPLEBOT))

@@ -102,7 +102,10 @@ def test_a_verified_crawler_in_a_hosting_network_is_not_flagged() -> None:
 
 
 def test_origin_weights_are_settings() -> None:
-    g = guard("policy: {detectors: {origin: {tor_weight: 50, datacenter_weight: 0}}}")
+    g = guard(
+        "policy: {traits_act_alone: true,"
+        " detectors: {origin: {tor_weight: 50, datacenter_weight: 0}}}"
+    )
     d = g.decide(event(0, "185.220.101.4", "/u/alice"))
     assert (d.score, d.action) == (50, "challenge")
     assert g.decide(event(0, "203.0.113.60", "/u/alice")).score == 0

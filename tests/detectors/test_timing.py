@@ -26,9 +26,9 @@ def policy(text: str) -> Policy:
     return policy_from_document(load_document(text, "test.yaml"))
 
 
-def guard(settings: str = "", network: NoNetworkInfo | None = None) -> Guard:
+def guard(settings: str = "", network: NoNetworkInfo | None = None, extra: str = "") -> Guard:
     detectors = ONLY_TIMING + (", " + settings if settings else "")
-    text = f"policy: {{limits: {{}}, detectors: {{{detectors}}}}}"
+    text = f"policy: {{limits: {{}}, {extra}detectors: {{{detectors}}}}}"
     return Guard(policy=policy(text), network=network or NoNetworkInfo())
 
 
@@ -63,7 +63,14 @@ def test_timer_regular_requests_are_flagged() -> None:
     assert (
         "requests arrive every 5.0 s ± 0.0 s, like a timer (30 intervals)" in decisions[30].reasons
     )
-    assert (decisions[30].score, decisions[30].action) == (60, "throttle")  # exact: a timer
+    # Exact: a timer. Alone it is a look, not harm: it stays below the first action.
+    assert (decisions[30].score, decisions[30].action) == (39, "allow")
+
+
+def test_traits_alone_may_act_when_the_policy_says_so() -> None:
+    g = guard(extra="traits_act_alone: true, ")
+    decisions = decide_all(g, paced(40, [5.0]))
+    assert (decisions[30].score, decisions[30].action) == (60, "throttle")
 
 
 def test_a_steady_reader_is_only_weakly_regular() -> None:

@@ -47,6 +47,7 @@ class Automation(Detector):
     """Flags clients that are software rather than a person's browser."""
 
     name = "automation"
+    traits = frozenset({"missing-headers", "fingerprint-mismatch", "no-cookies", "no-assets"})
     settings_type = AutomationSettings
 
     def __init__(self, settings: Settings | None = None) -> None:

@@ -77,6 +77,9 @@ class Detector:
     kinds: ClassVar[frozenset[str] | None] = None
     #: Whether it only has something to say when the request disclosed people new to the actor.
     needs_new_people: ClassVar[bool] = False
+    #: Rules that describe how a client looks, not what it takes: together they never reach
+    #: the first action threshold without evidence of harvesting (the engine caps them).
+    traits: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings: Any = settings if settings is not None else self.settings_type()

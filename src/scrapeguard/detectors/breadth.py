@@ -11,7 +11,8 @@ from .base import Context, Detector, Settings, Signal, plural, ramp
 class BreadthSettings(Settings):
     """`share` of the directory (its declared size, else the people seen by anyone) is
     suspicious from `min_people` people on (`account_factor` times more for a logged-in
-    account, which its own quotas bound already); the weight grows from where it starts to
+    account, which its own quotas bound already, and `shared_factor` times more for the network
+    of an address many people share); the weight grows from where it starts to
     full at `full_share` or twice the starting share, whichever is more."""
 
     min_people: float = 500
@@ -19,6 +20,7 @@ class BreadthSettings(Settings):
     full_share: float = 0.10
     min_directory: float = 1000
     account_factor: float = 3
+    shared_factor: float = 10
 
 
 class Breadth(Detector):
@@ -41,7 +43,11 @@ class Breadth(Detector):
             return ()
         for actor, scope in ((ctx.principal, ctx.principal_kind), (ctx.net, "net")):
             seen = actor.counted_people
-            least = s.min_people * (s.account_factor if scope == "account" else 1)
+            least = s.min_people
+            if ctx.principal_kind == "account":  # its own quotas bound a logged-in account
+                least *= s.account_factor
+            if scope == "net" and ctx.shared:
+                least *= s.shared_factor
             share = seen / universe
             start = max(s.share, least / universe)
             if seen >= least and share >= start:

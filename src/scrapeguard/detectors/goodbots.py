@@ -20,6 +20,7 @@ class GoodBots(Detector):
     scored as automation, but its own people quota (volume detector) still applies."""
 
     name = "goodbots"
+    traits = frozenset({"unverifiable"})
     settings_type = GoodBotSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:

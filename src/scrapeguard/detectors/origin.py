@@ -21,6 +21,7 @@ class Origin(Detector):
     """Flags personal-data requests from networks where people rarely browse from."""
 
     name = "origin"
+    traits = frozenset({"tor", "datacenter", "vpn"})
     needs_new_people = True
     settings_type = OriginSettings
 

@@ -27,6 +27,7 @@ class Timing(Detector):
     """Flags request timing that no person produces."""
 
     name = "timing"
+    traits = frozenset({"regular", "no-pause", "no-sleep"})
     kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.TRAP})
     settings_type = TimingSettings
     durations = frozenset({"no_sleep_max_gap"})
