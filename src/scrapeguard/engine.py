@@ -29,6 +29,7 @@ from .state.actor import NEW_ACCOUNT_AGE, ActorState
 
 NO_TAGS: frozenset[str] = frozenset()
 BLOCK_RANK = RANK["block"]
+CAP_RANK = RANK["cap"]
 
 
 @dataclass(slots=True)
@@ -397,11 +398,11 @@ class Guard:
         """Many people share this address: never block it; act on the session when known."""
         if ctx.session is not None:
             return action, enforced, ActorKind.SESSION, ctx.session
-        cap = "challenge"
-        if RANK[action] > RANK[cap]:
-            action = cap
-        if RANK[enforced] > RANK[cap]:
-            enforced = cap
+        # Penalties become a challenge; a data limit (a capped page) stays what it is.
+        if RANK[action] > CAP_RANK:
+            action = "challenge"
+        if RANK[enforced] > CAP_RANK:
+            enforced = "challenge"
         return action, enforced, scope, actor
 
     def _limits(self, ctx: Context) -> tuple[str, str, str, bool] | None:

@@ -45,13 +45,13 @@ def hits(guard: Guard, rule: str) -> int:
 
 def test_an_account_harvesting_in_its_first_hour_is_flagged() -> None:
     g = Guard(policy=Policy(), network=NoNetworkInfo())
-    decisions = decide_profiles(g, views(40, "fresh1", T0 - 600, FAST_GAPS))
-    assert not any("account created" in r for d in decisions[:30] for r in d.reasons)
-    reason = next(r for r in decisions[30].reasons if r.startswith("account created"))
+    decisions = decide_profiles(g, views(70, "fresh1", T0 - 600, FAST_GAPS))
+    assert not any("account created" in r for d in decisions[:60] for r in d.reasons)
+    reason = next(r for r in decisions[60].reasons if r.startswith("account created"))
     assert re.fullmatch(
-        r"account created \d+ min ago already received the data of 31 people", reason
+        r"account created \d+ min ago already received the data of 61 people", reason
     )
-    assert decisions[30].key == "account:fresh1"
+    assert decisions[60].key == "account:fresh1"
     assert decisions[-1].action != "allow"
 
 

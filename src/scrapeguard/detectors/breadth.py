@@ -46,7 +46,7 @@ class Breadth(Detector):
             least = s.min_people
             if ctx.principal_kind == "account":  # its own quotas bound a logged-in account
                 least *= s.account_factor
-            if scope == "net" and ctx.shared:
+            if ctx.shared and scope != "account" and scope != "session":
                 least *= s.shared_factor
             share = seen / universe
             start = max(s.share, least / universe)

@@ -14,7 +14,7 @@ class NewAccountSettings(Settings):
 
     younger_than: float = 7 * 86400
     per_day: float = 100
-    first_hour: float = 30
+    first_hour: float = 60
 
 
 class NewAccount(Detector):
