@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support import free_port
 
 from scrapeguard.cli import main
 from scrapeguard.demo.classes import SCRAPERS
 
 SMALL = ["--size", "400", "--hours", "3", "--scale", "0.3"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_simulate_writes_a_labelled_log_that_eval_scores(

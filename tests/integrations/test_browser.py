@@ -5,7 +5,6 @@ and a replayed, forged or expired proof is refused."""
 from __future__ import annotations
 
 import http.client
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 from inline_apps import make_inline, starlette_app
+from support import free_port
 
 from scrapeguard.engine import Decision
 from scrapeguard.integrations.inline import Inline
@@ -23,12 +23,6 @@ if TYPE_CHECKING:
 
 TIMEOUT_MS = 20_000
 VERIFY = "/.scrapeguard/verify"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
