@@ -157,8 +157,19 @@ def test_rotating_user_agents_while_viewing_profiles_is_flagged() -> None:
         g.decide(event(i * 13.0, "203.0.113.91", f"/u/user{i}", user_agent=agents[i]))
         for i in range(12)
     ]
-    assert not any("switched user agent" in r for r in decisions[4].reasons)
-    assert "switched user agent 5 times while viewing 6 profiles" in decisions[5].reasons
+    assert not any("switched user agent" in r for r in decisions[2].reasons)
+    assert "switched user agent 3 times while viewing 4 profiles" in decisions[3].reasons
+    assert decisions[3].action == "challenge"  # a switch with every profile: no person does that
+
+
+def test_a_scraper_switching_every_few_profiles_is_flagged() -> None:
+    g = guard()
+    agents = [BROWSER.replace("131.0.0.0", f"{120 + i}.0.0.0") for i in range(8)]
+    decisions = [
+        g.decide(event(i * 13.0, "203.0.113.93", f"/u/user{i}", user_agent=agents[i // 8]))
+        for i in range(64)
+    ]
+    assert any("switched user agent 3 times while viewing" in r for r in decisions[24].reasons)
 
 
 def test_one_browser_updating_itself_is_not_rotation() -> None:

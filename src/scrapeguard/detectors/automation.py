@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..site import Kind
-from .base import Context, Detector, Settings, Signal, plural
+from .base import Context, Detector, Settings, Signal, plural, ramp
 
 CLIENT_LIBRARY = re.compile(
     r"^(?:curl|wget|python-requests|python-urllib|python-httpx|aiohttp|httpx|go-http-client|"
@@ -39,8 +39,8 @@ class AutomationSettings(Settings):
     no_cookies_requests: float = 10
     no_cookies_weight: float = 30
     mismatch_weight: float = 35
-    rotation_agents: float = 5  # user-agent changes between personal-data requests
-    rotation_weight: float = 35
+    rotation_agents: float = 3  # user-agent changes between personal-data requests
+    rotation_weight: float = 40
 
 
 class Automation(Detector):
@@ -89,17 +89,20 @@ class Automation(Detector):
             )
             out.append(self.signal("no-assets", s.no_assets_weight, reason, scope))
         changes = p.agent_changes
+        # People keep their browser through a visit; a scraper disguising itself switches
+        # every few requests. Counted only where one client is behind the actor.
         if (
             access.people
             and changes >= s.rotation_agents
-            and 2 * changes >= p.personal
+            and 10 * changes >= p.personal
             and (not ctx.shared)
         ):
             reason = (
                 f"switched user agent {plural(p.agent_changes, 'time')} while viewing "
                 f"{plural(p.personal, 'profile')}"
             )
-            out.append(self.signal("rotating-agents", s.rotation_weight, reason, scope))
+            weight = ramp(changes, s.rotation_agents, 4 * s.rotation_agents, s.rotation_weight, 70)
+            out.append(self.signal("rotating-agents", weight, reason, scope))
         return out
 
     def _agent_trait(self, agent: str) -> tuple[str, str] | None:
