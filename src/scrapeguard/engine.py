@@ -153,7 +153,8 @@ class Guard:
                 return listed
         if not self.state.decisions:
             return ALLOW
-        return self._held(self._keys(event)[0], now, event.account is not None)
+        # No detector scores the fingerprint actor, so no decision is held against it yet.
+        return self._held(self._keys(event, False)[0], now, event.account is not None)
 
     def evaluate(self, event: RequestEvent) -> tuple[Access, Decision]:
         """Like `decide`, also returning what the site model says the request touched."""
@@ -250,7 +251,7 @@ class Guard:
             ctx.shared = _is_shared(ctx.origin) or ip_state.shared_by_members
         return access, self._conclude(signals, ctx, keys)
 
-    def _keys(self, event: RequestEvent) -> tuple[list[str], int]:
+    def _keys(self, event: RequestEvent, fingerprint: bool = True) -> tuple[list[str], int]:
         """The actor keys of a request that is not a static asset, and how many of them are
         address keys (2 for IPv4, 4 for IPv6)."""
         ip = event.ip
@@ -265,7 +266,7 @@ class Guard:
             keys.append("session:" + event.session)
         if event.device is not None:
             keys.append("device:" + event.device)
-        if event.headers is not None or event.tls_fingerprint:
+        if fingerprint and (event.headers is not None or event.tls_fingerprint):
             # Header traits are known (inline, JSON logs): the fingerprint is worth an actor.
             # From a plain log it would only be the user agent, shared by thousands.
             keys.append("fp:" + fingerprint_of(event))
