@@ -159,7 +159,20 @@ def test_rotating_user_agents_while_viewing_profiles_is_flagged() -> None:
     ]
     assert not any("switched user agent" in r for r in decisions[2].reasons)
     assert "switched user agent 3 times while viewing 4 profiles" in decisions[3].reasons
-    assert decisions[3].action == "challenge"  # a switch with every profile: no person does that
+    # Without a cookie it may be several people behind one address: evidence, not yet action.
+    assert decisions[3].action == "allow"
+
+
+def test_a_session_switching_user_agents_is_challenged() -> None:
+    g = guard()
+    agents = [BROWSER.replace("131.0.0.0", f"{120 + i}.0.0.0") for i in range(12)]
+    decisions = [
+        g.decide(
+            event(i * 13.0, "203.0.113.94", f"/u/user{i}", user_agent=agents[i], session="s1")
+        )
+        for i in range(12)
+    ]
+    assert decisions[3].action == "challenge"  # one browser session, four browsers
 
 
 def test_a_scraper_switching_every_few_profiles_is_flagged() -> None:

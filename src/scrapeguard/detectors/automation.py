@@ -41,6 +41,7 @@ class AutomationSettings(Settings):
     mismatch_weight: float = 35
     rotation_agents: float = 3  # user-agent changes between personal-data requests
     rotation_weight: float = 40
+    rotation_weight_address: float = 35
 
 
 class Automation(Detector):
@@ -101,7 +102,12 @@ class Automation(Detector):
                 f"switched user agent {plural(p.agent_changes, 'time')} while viewing "
                 f"{plural(p.personal, 'profile')}"
             )
-            weight = ramp(changes, s.rotation_agents, 4 * s.rotation_agents, s.rotation_weight, 70)
+            if scope == "ip":  # no cookie: colleagues behind one address interleave browsers
+                weight = s.rotation_weight_address
+            else:  # within one session or account, no person switches browsers like this
+                weight = ramp(
+                    changes, s.rotation_agents, 4 * s.rotation_agents, s.rotation_weight, 70
+                )
             out.append(self.signal("rotating-agents", weight, reason, scope))
         return out
 
