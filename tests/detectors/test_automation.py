@@ -167,9 +167,7 @@ def test_a_session_switching_user_agents_is_challenged() -> None:
     g = guard()
     agents = [BROWSER.replace("131.0.0.0", f"{120 + i}.0.0.0") for i in range(12)]
     decisions = [
-        g.decide(
-            event(i * 13.0, "203.0.113.94", f"/u/user{i}", user_agent=agents[i], session="s1")
-        )
+        g.decide(event(i * 13.0, "203.0.113.94", f"/u/user{i}", user_agent=agents[i], session="s1"))
         for i in range(12)
     ]
     assert decisions[3].action == "challenge"  # one browser session, four browsers

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inline_apps import BROWSER, PROXY, T0, make_inline
+from inline_apps import BROWSER, PROXY, T0, Clock, make_inline
 
 from scrapeguard import protection
 from scrapeguard.integrations.inline import Inline, Protection, parse_cookies
@@ -81,3 +83,36 @@ def test_hostile_headers_never_fail_a_request(xff: str, cookie: str, ua: str, pa
 
 
 INLINE = make_inline()
+
+
+def test_a_breaker_trip_is_logged_once_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    """Blocks surge far above their baseline: the rule goes back to shadow, and the app's log
+    says so once (the engine test checks the trip itself)."""
+    clock = Clock()
+    inline = make_inline(clock=clock)
+    guard = inline.guard
+    assert guard.breaker is not None
+    guard.breaker.min_count = 5  # a small site: a handful of newly blocked actors is a surge
+    scraper = 0
+
+    def harvest(start: float) -> None:
+        nonlocal scraper
+        scraper += 1
+        ip = f"10.{scraper // 250}.{scraper % 250}.1"
+        for i in range(400):
+            clock.now = T0 + start + i * 0.5
+            p = request(inline, f"/u/user{i}", ip)
+            p.identify(f"member{scraper}", T0 - 400 * 86400)  # logged in: past the guest wall
+            inline.finish(p, 200)
+
+    for hour in range(6):  # one blocked scraper per 10 minutes: the baseline
+        for k in range(6):
+            harvest(hour * 3600 + k * 600)
+    with caplog.at_level(logging.WARNING, logger="scrapeguard"):
+        for k in range(8):  # eight in one bucket
+            harvest(6 * 3600 + 10 + k * 60)
+    trips = [r for r in caplog.records if "breaker tripped" in r.getMessage()]
+    assert len(trips) == 1 and len(guard.alerts) == 1
+    assert guard.alerts[0].rule in trips[0].getMessage()
+    metrics = inline.metrics.render()
+    assert "scrapeguard_breaker_trips 1.0" in metrics
