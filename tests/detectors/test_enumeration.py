@@ -114,9 +114,17 @@ def test_never_coming_back_to_anyone_is_flagged() -> None:
     decisions = decide_all(g, paced(f"/u/member{i * 7919 % 10007}" for i in range(70)))
     assert not any("different people" in r for r in reasons(decisions[:59]))
     assert (
-        "100% of 60 people viewed were different people (humans come back to the same profiles)"
+        "100% of 60 profiles viewed were different people (humans come back to the same profiles)"
         in decisions[59].reasons
     )
+
+
+def test_listings_are_not_counted_as_never_coming_back() -> None:
+    """Every directory page lists new people by nature; only profiles opened count."""
+    g = guard()
+    paths = [p for n in range(1, 9) for p in (f"/directory?page={n}", f"/u/member{n}")]
+    decide_all(g, paced(paths))
+    assert hits(g, "all-distinct") == 0
 
 
 def test_distinct_ratio_is_a_setting() -> None:

@@ -49,11 +49,12 @@ class Enumeration(Detector):
                         "sequential-ids", ramp(run, s.sequential_run, 100, 55, 90), reason, scope
                     )
                 )
-            if p.personal >= s.distinct_min_people and p.people:
-                ratio = p.distinct_people / p.people
+            views = p.profile_views  # profiles opened: a listing shows new people by nature
+            if views >= s.distinct_min_people:
+                ratio = 1.0 - p.profile_repeats / views
                 if ratio >= s.distinct_ratio:
                     reason = (
-                        f"{ratio:.0%} of {plural(p.people, 'person')} viewed were "
+                        f"{ratio:.0%} of {plural(views, 'profile')} viewed were "
                         "different people (humans come back to the same profiles)"
                     )
                     out.append(self.signal("all-distinct", 35, reason, scope))

@@ -153,6 +153,8 @@ class ActorState:
         "pages",
         "statics",
         "personal",
+        "profile_views",
+        "profile_repeats",
         "people",
         "subjects",
         "distinct",
@@ -193,6 +195,8 @@ class ActorState:
         self.pages = 0
         self.statics = 0
         self.personal = 0
+        self.profile_views = 0
+        self.profile_repeats = 0
         self.people = 0
         self.subjects: Sketch | str | None = None
         self.distinct = 0
@@ -314,6 +318,10 @@ class ActorState:
             elif seen.add(d.subject):  # type: ignore[union-attr]
                 new += d.people
         self.subjects = seen
+        if access.kind == Kind.PERSON:
+            self.profile_views += 1
+            if not new:
+                self.profile_repeats += 1
         if new:
             self.distinct += new
             counted = new * access.weight  # listed people count toward quotas as a fraction
