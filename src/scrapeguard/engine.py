@@ -292,7 +292,8 @@ class Guard:
             for s in signals:
                 grouped.setdefault(s.scope, []).append(s)
                 self.counters[self._hit_key(s.rule)] += 1
-            shadowing = bool(policy.shadow_rules) or self.breaker is not None
+            breaker = self.breaker
+            shadowing = bool(policy.shadow_rules) or (breaker is not None and breaker.any_tripped)
             for scope, group in grouped.items():
                 full = _combine(s.weight for s in group)
                 enforced = (

@@ -106,6 +106,11 @@ class Breaker:
         self._trips.append(trip)
         return trip
 
+    @property
+    def any_tripped(self) -> bool:
+        """Whether any rule is tripped now (the engine's fast path when none is)."""
+        return bool(self._tripped)
+
     def tripped(self, rule: str) -> bool:
         """Whether `rule` is tripped, so to be treated as shadowed."""
         return rule in self._tripped
