@@ -134,3 +134,11 @@ def test_disabled_breadth_detector_raises_nothing() -> None:
     g = guard("policy: {detectors: {breadth: {enabled: false}}}")
     decide_all(g, people(0, 560))
     assert hits(g) == 0
+
+
+def test_more_people_than_the_directory_is_said_plainly() -> None:
+    """From logs, list pages count by their size, so the same people can count again."""
+    g = guard(site_text=SITE + "    - {route: /directory, list: {page_size: 50, counts_as: 1}}\n")
+    pages = [event(i * 20.0, "203.0.113.80", f"/directory?page={i + 1}") for i in range(120)]
+    reasons = [r for d in decide_all(g, pages) for r in d.reasons if "people known" in r]
+    assert reasons and "more than the 5,000 people known on the site" in reasons[-1]

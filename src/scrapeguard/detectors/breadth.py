@@ -51,10 +51,16 @@ class Breadth(Detector):
             share = seen / universe
             start = max(s.share, least / universe)
             if seen >= least and share >= start:
-                reason = (
-                    f"has seen {plural(seen, 'person')}, {share:.1%} of the "
-                    f"{universe:,} people known on the site"
-                )
+                if share <= 1.0:
+                    reason = (
+                        f"has seen {plural(seen, 'person')}, {share:.1%} of the "
+                        f"{universe:,} people known on the site"
+                    )
+                else:  # from logs, the same people on different list pages count again
+                    reason = (
+                        f"has seen {plural(seen, 'person')}, more than the {universe:,} people "
+                        "known on the site (list and search pages counted by their size)"
+                    )
                 weight = ramp(share, start, max(s.full_share, 2 * start), 45, 90)
                 return [self.signal("share", weight, reason, scope)]
         return ()
