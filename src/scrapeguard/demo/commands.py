@@ -188,20 +188,18 @@ def _stop_after(seconds: float, server: Any, stop: threading.Event) -> None:
 
 def _traffic(args: argparse.Namespace, directory: Any, base: str, stop: threading.Event) -> None:
     """Live traffic, a simulated day at a time with a new seed each day, until stopped."""
+    import httpx
+
     from .live import LiveSender
     from .traffic import simulate
 
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not stop.is_set():  # wait for the server
         try:
-            import httpx
-
             httpx.get(base + "/robots.txt", timeout=1)
-            break
-        except OSError:
+            break  # any answer means the server is up
+        except httpx.TransportError:
             time.sleep(0.2)
-        except Exception:  # noqa: BLE001 - any answer means the server is up
-            break
     day = 0
     while not stop.is_set():
         sim = simulate(directory, seed=args.seed * 1000 + day, hours=24.0)
