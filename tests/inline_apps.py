@@ -38,7 +38,7 @@ site:
 network:
   trusted_proxies: [10.0.0.1]
 policy:
-  mode: {mode}
+  mode: MODE
   partners:
     - {name: lab, purpose: "academic study", match: {ip: [192.0.2.50]}, people_per_day: 1000,
        expires: 2030-01-01}
@@ -49,7 +49,7 @@ enforce:
   client_header: x-forwarded-for
   challenge: {difficulty: 8, wait: 1s}
   tarpit: {delay: 0.3s}
-  on_error: {on_error}
+  on_error: ON_ERROR
 """
 
 
@@ -70,9 +70,8 @@ def make_inline(
     can_wait: bool = False,
 ) -> Inline:
     """An `Inline` for CONFIG in `mode`, failing `on_error`, on the test clock."""
-    text = CONFIG.replace("{", "{{").replace("}", "}}")
-    text = text.replace("{{mode}}", "{mode}").replace("{{on_error}}", "{on_error}")
-    doc = load_document(text.format(mode=mode, on_error=on_error), "inline.yaml")
+    text = CONFIG.replace("MODE", mode).replace("ON_ERROR", on_error)
+    doc = load_document(text, "inline.yaml")
     site, policy, settings, state_url = read_config(doc)
     guard = Guard(site, policy, open_state(state_url), NoNetworkInfo(), clock or Clock())
     return Inline(guard, settings, secret=SECRET, can_wait=can_wait)

@@ -6,7 +6,7 @@ import pytest
 
 from scrapeguard import ConfigError
 from scrapeguard.config import load_document
-from scrapeguard.enforce.settings import EnforceSettings, enforce_from_document
+from scrapeguard.enforce.settings import EnforceSettings, enforce_from_document, globs_regex
 
 
 def settings(text: str) -> EnforceSettings:
@@ -17,7 +17,8 @@ def test_without_a_section_the_defaults_apply() -> None:
     s = settings("policy: {mode: shadow}")
     assert s == EnforceSettings()
     assert s.on_error == "open" and s.time_budget == 0.005 and s.challenge.difficulty == 16
-    assert s.api_regex.match("/api/v1/users/7") and not s.api_regex.match("/u/7")
+    api = globs_regex(s.api_paths)
+    assert api.match("/api/v1/users/7") and not api.match("/u/7")
 
 
 def test_every_setting_is_read() -> None:

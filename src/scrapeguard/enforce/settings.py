@@ -53,11 +53,6 @@ class EnforceSettings:
     on_error: str = "open"
     metrics_allow: list[str] = field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
 
-    @property
-    def api_regex(self) -> re.Pattern[str]:
-        """Paths answered with JSON pages instead of HTML."""
-        return globs_regex(self.api_paths)
-
 
 def globs_regex(globs: list[str]) -> re.Pattern[str]:
     """One regex matching any of `globs` (`*` matches anything, including `/`)."""

@@ -47,11 +47,8 @@ class InlineMetrics:
     def decided(self, decision: Decision, seconds: float) -> None:
         """Count one decision and its latency."""
         self._latency.observe(seconds)
-        if decision.action != "allow" or decision.origin != "default/allow":
-            origin = decision.origin.split("/", 2)
-            self._decisions.inc(decision.action, decision.enforced, "/".join(origin[:2]))
-        else:
-            self._decisions.inc("allow", "allow", "default/allow")
+        origin = "/".join(decision.origin.split("/", 2)[:2])  # partner/NAME, not its quota
+        self._decisions.inc(decision.action, decision.enforced, origin)
 
     def render(self) -> str:
         """The exposition text."""
