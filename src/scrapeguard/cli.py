@@ -12,13 +12,13 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import resources
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
 from . import __version__
 from .analyze import clock, replay, result_document
-from .config import load_file
+from .config import collect, load_file
 from .demo.commands import add_parsers as add_demo_parsers
 from .engine import Guard
 from .errors import ConfigError, ScrapeguardError
@@ -34,8 +34,6 @@ from .integrations.loading import read_config
 from .policy import Policy, policy_from_document
 from .site import SiteModel, site_from_document
 from .state import open_state
-
-T = TypeVar("T")
 
 #: Under `run`, objects kept until the process exits: a replay's millions of actor states take
 #: a second to free one by one, for nothing when the process is about to end.
@@ -135,27 +133,18 @@ def load_config(site_path: str | None, policy_path: str | None) -> tuple[SiteMod
     errors: list[str] = []
     site, policy = SiteModel.default(), Policy()
     if site_path:
-        doc = _collect(errors, load_file, site_path)
+        doc = collect(errors, load_file, site_path)
         if doc is not None:
-            site = _collect(errors, site_from_document, doc) or site
+            site = collect(errors, site_from_document, doc) or site
             if policy_path is None:
-                policy = _collect(errors, policy_from_document, doc) or policy
+                policy = collect(errors, policy_from_document, doc) or policy
     if policy_path:
-        doc = _collect(errors, load_file, policy_path)
+        doc = collect(errors, load_file, policy_path)
         if doc is not None:
-            policy = _collect(errors, policy_from_document, doc) or policy
+            policy = collect(errors, policy_from_document, doc) or policy
     if errors:
         raise ConfigError(errors)
     return site, policy
-
-
-def _collect(errors: list[str], step: Callable[[Any], T], arg: Any) -> T | None:
-    """Run one loading step, adding its error messages to `errors` instead of stopping."""
-    try:
-        return step(arg)
-    except ConfigError as exc:
-        errors.extend(exc.messages)
-    return None
 
 
 def _analyze(args: argparse.Namespace) -> int:

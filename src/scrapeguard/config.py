@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from .errors import ConfigError
+
+T = TypeVar("T")
 
 Path = tuple[str | int, ...]
 
@@ -183,3 +185,13 @@ class Errors:
 def _kind(value: Any) -> str:
     kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
     return kinds.get(type(value), repr(value))
+
+
+def collect(errors: list[str], step: Callable[[Any], T], arg: Any) -> T | None:
+    """Run one loading step, adding its error messages to `errors` instead of stopping, so
+    that the mistakes of several files or sections are reported together."""
+    try:
+        return step(arg)
+    except ConfigError as exc:
+        errors.extend(exc.messages)
+    return None

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import TypeVar
 
-from ..config import Document, load_document, load_file
+from ..config import Document, collect, load_document, load_file
 from ..enforce.settings import EnforceSettings, enforce_from_document
 from ..engine import Guard
 from ..errors import ConfigError
@@ -14,8 +12,6 @@ from ..policy import Policy, policy_from_document
 from ..site import SiteModel, site_from_document
 from ..state import open_state
 from .inline import Inline
-
-T = TypeVar("T")
 
 #: Read when no config path is given.
 CONFIG_ENV = "SCRAPEGUARD_CONFIG"
@@ -40,20 +36,12 @@ def read_config(doc: Document) -> tuple[SiteModel, Policy, EnforceSettings, str]
     errors: list[str] = []
     site, policy, settings = SiteModel.default(), Policy(), EnforceSettings()
     if isinstance(doc.data, dict) and doc.data.get("site") is not None:
-        site = _collect(errors, lambda: site_from_document(doc)) or site
-    policy = _collect(errors, lambda: policy_from_document(doc)) or policy
-    settings = _collect(errors, lambda: enforce_from_document(doc)) or settings
+        site = collect(errors, site_from_document, doc) or site
+    policy = collect(errors, policy_from_document, doc) or policy
+    settings = collect(errors, enforce_from_document, doc) or settings
     state_url = "memory://"
     if isinstance(doc.data, dict) and doc.data.get("state") is not None:
         state_url = str(doc.data["state"])
     if errors:
         raise ConfigError(errors)
     return site, policy, settings, state_url
-
-
-def _collect(errors: list[str], step: Callable[[], T]) -> T | None:
-    try:
-        return step()
-    except ConfigError as exc:
-        errors.extend(exc.messages)
-        return None
