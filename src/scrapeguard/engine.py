@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -25,7 +25,7 @@ from .events import ActorKind, RequestEvent, fingerprint_of, ipv6_prefix, networ
 from .policy import RANK, Policy
 from .site import Access, Kind, SiteModel
 from .state import MemoryState
-from .state.actor import NEW_ACCOUNT_AGE, ActorState
+from .state.actor import ActorState
 
 NO_TAGS: frozenset[str] = frozenset()
 BLOCK_RANK = RANK["block"]
@@ -158,22 +158,50 @@ class Guard:
 
     def evaluate(self, event: RequestEvent) -> tuple[Access, Decision]:
         """Like `decide`, also returning what the site model says the request touched."""
+        return self._evaluate(event, self.site.classify(event))
+
+    def evaluate_many(self, events: Sequence[RequestEvent]) -> list[tuple[Access, Decision]]:
+        """`evaluate` each of `events` in order; a shared state backend counts them all in one
+        round trip (log replay)."""
+        accesses = [self.site.classify(e) for e in events]
+        self.state.prefetch(
+            [
+                (self._counted_keys(e, a), e, a, e.time)
+                for e, a in zip(events, accesses, strict=True)
+            ]
+        )
+        return [self._evaluate(e, a) for e, a in zip(events, accesses, strict=True)]
+
+    def _counted_keys(self, event: RequestEvent, access: Access) -> list[str]:
+        """The actor keys `_evaluate` counts `event` under."""
+        if (self.blocklist or self.allowlist) and self._listed(event, event.time) is not None:
+            return self._listed_keys(event)
+        if access.kind == Kind.STATIC:
+            return self._static_keys(event)
+        return self._keys(event)[0]
+
+    def _listed_keys(self, event: RequestEvent) -> list[str]:
+        ip_key = "ip:" + event.ip
+        return [ip_key] if event.account is None else [ip_key, "account:" + event.account]
+
+    def _static_keys(self, event: RequestEvent) -> list[str]:
+        keys = ["ip:" + event.ip]
+        if event.account is not None:
+            keys.append("account:" + event.account)
+        if event.session is not None:
+            keys.append("session:" + event.session)
+        return keys
+
+    def _evaluate(self, event: RequestEvent, access: Access) -> tuple[Access, Decision]:
         now = event.time
-        access = self.site.classify(event)
         ip = event.ip
-        ip_key = "ip:" + ip
         if self.blocklist or self.allowlist:
             listed = self._listed(event, now)
             if listed is not None:  # a person decided: counted, not scored
-                keys = [ip_key] if event.account is None else [ip_key, "account:" + event.account]
-                self.state.observe(keys, event, access, now)
+                self.state.observe(self._listed_keys(event), event, access, now)
                 return access, listed
         if access.kind == Kind.STATIC:
-            keys = [ip_key]
-            if event.account is not None:
-                keys.append("account:" + event.account)
-            if event.session is not None:
-                keys.append("session:" + event.session)
+            keys = self._static_keys(event)
             states = self.state.observe(keys, event, access, now)
             crawler = self.network.crawler(event.user_agent, ip, now)
             if crawler is not None:  # the principal: account, else session, else address
@@ -199,12 +227,6 @@ class Guard:
             if session is not None
             else (ip_state, ActorKind.IP)
         )
-        if event.account is not None:
-            if device is not None:
-                device.note_account(event.account)
-            created = event.account_created
-            if created is not None and now - created >= NEW_ACCOUNT_AGE:
-                ip_state.note_member(event.account)
         origin = NO_TAGS if access.kind == Kind.OTHER else self.network.origin(ip)
         crawler = self.network.crawler(event.user_agent, ip, now)
         partner = (

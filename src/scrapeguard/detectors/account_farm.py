@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..site import Kind
-from ..state.actor import DAY, ActorState, window_add
+from ..state.actor import DAY, ActorState, window_value
 from .base import Context, Detector, Settings, Signal, plural, ramp
 
 
@@ -37,8 +37,8 @@ class AccountFarm(Detector):
         networks += zip(ctx.wider, ("net56", "net48"), strict=False)
         for actor, scope in reversed(networks):
             x = actor.more()
-            signups = window_add(x.signups, ctx.now, DAY, 0)
-            logins = window_add(x.logins, ctx.now, DAY, 0)
+            signups = window_value(x.signups, ctx.now, DAY)
+            logins = window_value(x.logins, ctx.now, DAY)
             if signups > s.signups_per_day * factor:
                 reason = f"{plural(signups, 'sign-up')} in a day from {_where(actor)}"
                 weight = ramp(signups / (s.signups_per_day * factor), 1, 5, 50, 90)
@@ -57,7 +57,7 @@ class AccountFarm(Detector):
             if maybe is None or (scope == "ip" and ctx.shared):
                 continue
             actor = maybe
-            accounts = len(actor.more().accounts)
+            accounts = actor.more().account_count
             if accounts > s.accounts_per_device:
                 reason = f"{plural(accounts, 'account')} used from {_where(actor)}"
                 weight = ramp(accounts / s.accounts_per_device, 1, 5, 50, 90)

@@ -34,7 +34,7 @@ from ..enforce.settings import EnforceSettings, globs_regex
 from ..engine import ALLOW, Decision, Guard
 from ..events import Disclosure, RequestEvent
 from ..site import Kind
-from ..state import MemoryState
+from ..state import RedisState
 from .clientaddr import ClientAddress
 from .observe import InlineMetrics
 
@@ -163,7 +163,7 @@ class Inline:
         self._failures: set[str] = set()
         self._alerts = 0
         self.tarpits = 0
-        if isinstance(guard.state, MemoryState):
+        if not isinstance(guard.state, RedisState):
             log.warning(
                 "scrapeguard: state is memory:// - each worker process keeps its own counters, "
                 "so with N workers every quota is N times higher; configure shared state "

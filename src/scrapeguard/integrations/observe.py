@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..engine import Decision, Guard
 from ..metrics import CONTENT_TYPE, Registry
+from ..state import RedisState
 
 LATENCY_BUCKETS = (5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 5e-3, 2.5e-2)
 
@@ -38,6 +39,29 @@ class InlineMetrics:
         r.gauge(
             "scrapeguard_state_actors", "Actors held in state", callback=lambda: len(guard.state)
         )
+        state = guard.state
+        if isinstance(state, RedisState):
+            r.gauge(
+                "scrapeguard_state_shared_up",
+                "1 while the shared state (Redis) is reachable, 0 while this process decides "
+                "from its own counts",
+                callback=lambda: float(state.up),
+            )
+            for name, help_text, read in (
+                ("outages", "Times the shared state became unreachable", lambda: state.outages),
+                ("round_trips", "Round trips to the shared state", lambda: state.round_trips),
+                (
+                    "resynced_writes",
+                    "Writes kept during outages and added when the shared state returned",
+                    lambda: state.replayed,
+                ),
+                (
+                    "lost_writes",
+                    "Writes kept during outages beyond the backlog's size, never added",
+                    lambda: state.dropped,
+                ),
+            ):
+                r.gauge(f"scrapeguard_state_{name}", help_text, callback=read)
         r.gauge(
             "scrapeguard_breaker_trips",
             "Times the breaker returned a rule to shadow mode",

@@ -28,6 +28,40 @@ NEW_ACCOUNT_AGE = 30 * 86400.0
 SHARED_MEMBERS = 3
 COUNTED_ROUTES = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
 WINDOW_FROM = 3  # distinct people from which an actor's hourly and daily windows are kept
+#: The counts a shared backend (`redis://`) keeps for every actor, in the order `adopt` takes.
+SHARED_FIELDS: tuple[str, ...] = (
+    "first",
+    "last",
+    "requests",
+    "pages",
+    "statics",
+    "cookieless",
+    "personal",
+    "people",
+    "profile_views",
+    "profile_repeats",
+    "distinct",
+    "seen",
+    "fresh",
+    "people_hour",
+    "people_day",
+    "hour0",
+    "hour1",
+    "hour2",
+    "day0",
+    "day1",
+    "day2",
+    "lookups",
+    "lookup_misses",
+    "signups0",
+    "signups1",
+    "signups2",
+    "logins0",
+    "logins1",
+    "logins2",
+    "account_count",
+    "member_count",
+)
 
 
 def window_add(w: list[float], now: float, size: float, amount: float) -> float:
@@ -44,6 +78,11 @@ def window_add(w: list[float], now: float, size: float, amount: float) -> float:
     w[1] += amount
     overlap = 1.0 - (now - w[0]) / size
     return w[2] * max(overlap, 0.0) + w[1]
+
+
+def window_value(w: list[float], now: float, size: float) -> float:
+    """The estimate of window `w` at `now`, without changing it (a detector's read)."""
+    return window_add(list(w), now, size, 0.0)
 
 
 class Sketch:
@@ -124,6 +163,7 @@ class Extra:
         "signups",
         "logins",
         "accounts",
+        "account_count",
     )
 
     def __init__(self) -> None:
@@ -140,6 +180,7 @@ class Extra:
         self.signups: list[float] = [0.0, 0.0, 0.0]
         self.logins: list[float] = [0.0, 0.0, 0.0]
         self.accounts: set[str] = set()
+        self.account_count = 0
 
 
 class ActorState:
@@ -177,6 +218,7 @@ class ActorState:
         "verdict",
         "read_robots",
         "members",
+        "member_count",
         "bot",
         "account_created",
         "people_hour",
@@ -225,6 +267,7 @@ class ActorState:
         self.verdict = "allow"
         self.read_robots = False
         self.members: set[str] | None = None
+        self.member_count = 0
         self.bot: str | None = None
         self.account_created: float | None = None
 
@@ -261,6 +304,12 @@ class ActorState:
         self.pages += 1
         if kind == Kind.ROBOTS:
             self.read_robots = True
+        if event.account is not None:
+            account, member = accounts_noted(self.key, event, access, now)
+            if account:
+                self.note_account(account)
+            if member:
+                self.note_member(member)
         if self.network:
             # A network aggregates many clients: only what network rules read (people,
             # sign-ups, logins) is kept; rhythm, id order and user agents are per client.
@@ -339,6 +388,38 @@ class ActorState:
             self.people_day = window_add(day, now, DAY, counted)
         return new
 
+    def adopt(self, shared: list[float | None]) -> None:
+        """Take the counts that a shared backend holds for this actor, summed over every
+        process, in the order of `SHARED_FIELDS` (None: a window not started yet). What depends
+        on the order of one client's requests (rhythm, id runs, paging and search walks, user
+        agent changes) stays as this process saw it."""
+        v = shared
+        self.first = min(self.first, v[0] or self.first)
+        self.last = max(self.last, v[1] or self.last)
+        self.requests = int(v[2] or 0)
+        self.pages = int(v[3] or 0)
+        self.statics = int(v[4] or 0)
+        self.cookieless = int(v[5] or 0)
+        self.personal = int(v[6] or 0)
+        self.people = int(v[7] or 0)
+        self.profile_views = int(v[8] or 0)
+        self.profile_repeats = int(v[9] or 0)
+        self.distinct = int(v[10] or 0)
+        self.seen = v[11] or 0.0
+        self.fresh = int(v[12] or 0)
+        self.people_hour = v[13] or 0.0
+        self.people_day = v[14] or 0.0
+        self.hour = _window(v[15], v[16], v[17])
+        self.day = _window(v[18], v[19], v[20])
+        if any(v[21:30]):
+            x = self.more()
+            x.lookups = int(v[21] or 0)
+            x.lookup_misses = int(v[22] or 0)
+            x.signups = _window(v[23], v[24], v[25]) or [0.0, 0.0, 0.0]
+            x.logins = _window(v[26], v[27], v[28]) or [0.0, 0.0, 0.0]
+            x.account_count = int(v[29] or 0)
+        self.member_count = int(v[30] or 0)
+
     def _time_page(self, now: float) -> None:
         last = self.last_page
         self.last_page = now
@@ -386,11 +467,6 @@ class ActorState:
                 x.lookup_misses += 1
         elif access.attempt:  # a sign-up or login attempt
             window_add(x.signups if kind == Kind.SIGNUP else x.logins, now, DAY, 1)
-            created = event.account_created
-            if event.account and (created is None or now - created < NEW_ACCOUNT_AGE):
-                # New (or unknown-age) accounts: a farm creates them; an office full of
-                # colleagues logging in brings old ones.
-                self.note_account(event.account)
 
     def note_member(self, account: str) -> None:
         """An established account (older than `NEW_ACCOUNT_AGE`) used this address."""
@@ -399,12 +475,13 @@ class ActorState:
             members = self.members = set()
         if len(members) < SHARED_MEMBERS:
             members.add(account)
+            self.member_count = len(members)
 
     @property
     def shared_by_members(self) -> bool:
         """Several established accounts use this address: an office or a household, not one
         client (a farm's accounts are new)."""
-        return self.members is not None and len(self.members) >= SHARED_MEMBERS
+        return self.member_count >= SHARED_MEMBERS
 
     def note_reason(self, rule: str, weight: float, reason: str) -> None:
         """Keep `reason` for `rule` unless a stronger one is held; at most `MAX_REASONS`
@@ -420,9 +497,10 @@ class ActorState:
 
     def note_account(self, account: str) -> None:
         """Remember that `account` was used from this actor (bounded)."""
-        accounts = self.more().accounts
-        if len(accounts) < MAX_SMALL_SET:
-            accounts.add(account)
+        x = self.more()
+        if len(x.accounts) < MAX_SMALL_SET:
+            x.accounts.add(account)
+            x.account_count = len(x.accounts)
 
     @property
     def gap_cv(self) -> float:
@@ -430,6 +508,32 @@ class ActorState:
         if self.gaps < 2 or self.gap_mean <= 0:
             return math.inf
         return math.sqrt(self.gap_m2 / (self.gaps - 1)) / self.gap_mean
+
+
+def accounts_noted(key: str, event: RequestEvent, access: Access, now: float) -> tuple[str, str]:
+    """(account, member) that a page request makes actor `key` remember ("" for none).
+
+    An account is remembered by the device it is used from, and by any actor it signs up or
+    logs in from while new (or of unknown age): a farm creates accounts, an office full of
+    colleagues logging in brings old ones. An established account is remembered as a member
+    of the address it is used from.
+    """
+    account = event.account
+    if account is None:
+        return "", ""
+    created = event.account_created
+    new = created is None or now - created < NEW_ACCOUNT_AGE
+    noted = account if key.startswith("device:") or (new and access.attempt) else ""
+    member = account if not new and key.startswith("ip:") else ""
+    return noted, member
+
+
+def _window(
+    start: float | None, current: float | None, previous: float | None
+) -> list[float] | None:
+    if start is None:
+        return None
+    return [start, current or 0.0, previous or 0.0]
 
 
 def _adjacent(previous: str, term: str) -> bool:

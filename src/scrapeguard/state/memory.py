@@ -65,6 +65,13 @@ class MemoryState:
             self.universe.add(d.subject, d.people)
         return out
 
+    def prefetch(self, batch: Sequence[tuple[Sequence[str], RequestEvent, Access, float]]) -> None:
+        """Nothing to fetch ahead: this process's state is counted as each request is observed
+        (a shared backend counts a batch of requests in one round trip here)."""
+
+    def close(self) -> None:
+        """Nothing to flush or stop."""
+
     def get(self, key: str) -> ActorState | None:
         """The state of `key`, if any."""
         return self.actors.get(key)

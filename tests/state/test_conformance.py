@@ -1,0 +1,210 @@
+"""One conformance suite: every backend counts, windows, decides and remembers alike.
+
+Each test runs on `memory://` and on a real Redis; the last ones hold Redis to the very same
+verdicts as memory on a simulated day of the demo site's traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from support import T0, event, profiles, run
+
+from scrapeguard.config import load_document
+from scrapeguard.demo.commands import demo_config
+from scrapeguard.demo.people import Directory
+from scrapeguard.demo.traffic import simulate, write_log
+from scrapeguard.engine import Decision, Guard, NoNetworkInfo
+from scrapeguard.events import RequestEvent
+from scrapeguard.ingest import IngestStats, read_events
+from scrapeguard.policy import policy_from_document
+from scrapeguard.state import MemoryState, open_state
+from scrapeguard.state.actor import SHARED_FIELDS, ActorState
+
+GuardOn = Callable[..., Guard]
+
+
+@pytest.fixture
+def guard_on(state_url: str) -> Iterator[GuardOn]:
+    """Guards on a fresh state of the backend under test (closed afterwards)."""
+    opened: list[MemoryState] = []
+
+    def make(policy: str = "policy: {mode: enforce}", url: str = state_url) -> Guard:
+        state = open_state(url)
+        opened.append(state)
+        return Guard(
+            policy=policy_from_document(load_document(policy, "test.yaml")),
+            state=state,
+            network=NoNetworkInfo(),
+        )
+
+    yield make
+    for state in opened:
+        state.close()
+
+
+def test_distinct_people_count_once_and_repeats_do_not(guard_on: GuardOn) -> None:
+    g = guard_on()
+    run(g, profiles(0, 40, every=30))
+    run(g, profiles(2000, 40, every=30))  # the same 40 people again
+    s = g.state.get("ip:198.51.100.7")
+    assert s is not None
+    assert (s.distinct_people, s.personal, s.profile_views, s.profile_repeats) == (40, 80, 80, 40)
+    assert s.requests == 80
+    assert g.state.known_people == 40
+
+
+def test_list_pages_count_everyone_and_weigh_a_fifth(guard_on: GuardOn) -> None:
+    g = guard_on()
+    run(g, [event(i * 30, "203.0.113.5", f"/search?q=smith&page={i + 1}") for i in range(15)])
+    s = g.state.get("ip:203.0.113.5")
+    assert s is not None and s.distinct_people == 300
+    assert s.people_hour == pytest.approx(300 * 0.2)
+
+
+def test_windows_slide_on_event_time(guard_on: GuardOn) -> None:
+    """Replaying last month's log windows by the events' time, not by the clock."""
+    g = guard_on()
+    run(g, profiles(0, 50, every=10))
+    s = g.state.get("ip:198.51.100.7")
+    assert s is not None and s.people_hour == 50
+    run(g, [event(2 * 3600 + 600, path="/u/someone-new")])
+    assert s.people_hour == 1  # the first hour's 50 slid out of the window
+    assert s.people_day == pytest.approx(51, abs=2)
+
+
+def test_a_quota_applies_at_its_limit(guard_on: GuardOn) -> None:
+    g = guard_on("policy: {mode: enforce, limits: {people_per_hour: {limit: 30, then: block}}}")
+    decisions = run(g, profiles(0, 40, every=60, account="acct-1"))
+    actions = [d.action for d in decisions]  # type: ignore[attr-defined]
+    assert actions[:30] == ["allow"] * 30
+    assert actions[30] == "block"
+
+
+def test_a_decision_is_held_until_it_expires_by_event_time(guard_on: GuardOn) -> None:
+    g = guard_on()
+    run(g, profiles(0, 400, ip="203.0.113.9", every=1.0))
+    later = g.decide(event(3600, "203.0.113.9", "/about"))
+    assert (later.action, later.enforced) == ("block", "block")
+    assert g.decide(event(3 * 86400, "203.0.113.9", "/about")).enforced == "allow"
+
+
+def test_signups_logins_and_lookups_are_counted(guard_on: GuardOn) -> None:
+    site, policy, _, _ = demo_config(400, "enforce")
+    g = Guard(site, policy, guard_on().state, NoNetworkInfo())
+    for i in range(8):
+        account = f"new-{i}"
+        e = event(i * 60, "203.0.113.20", "/signup", method="POST", account=account)
+        g.decide(e)
+        g.decide(event(i * 60 + 5, "203.0.113.20", f"/find?q=x{i}@example.org", status=404))
+    s = g.state.get("ip:203.0.113.20")
+    assert s is not None and s.extra is not None
+    assert s.extra.account_count == 8
+    assert (s.extra.lookups, s.extra.lookup_misses) == (8, 8)
+    assert s.extra.signups[1] == 8
+    net = g.state.get("net:203.0.113.0/24")
+    assert net is not None and net.extra is not None and net.extra.account_count == 8
+
+
+def test_a_challenge_token_is_claimed_once(guard_on: GuardOn) -> None:
+    state = guard_on().state
+    assert state.claim("nonce-1", T0 + 60, T0) is True
+    assert state.claim("nonce-1", T0 + 60, T0 + 1) is False
+    assert state.claim("nonce-2", T0 + 60, T0 + 1) is True
+
+
+@pytest.fixture(scope="module")
+def simulated_day(tmp_path_factory: pytest.TempPathFactory) -> list[RequestEvent]:
+    """A few hours of every traffic class on the demo site, as `analyze` would read it."""
+    sim = simulate(Directory(size=400, seed=8), 8, hours=3, scale=0.08)
+    path = tmp_path_factory.mktemp("sim") / "access.jsonl"
+    write_log(sim, str(path))
+    return list(read_events([str(path)], "json", IngestStats()))
+
+
+def _verdicts(g: Guard, events: list[RequestEvent], batch: int = 0) -> list[tuple[object, ...]]:
+    if batch:
+        decided = [
+            d
+            for i in range(0, len(events), batch)
+            for _, d in g.evaluate_many(events[i : i + batch])
+        ]
+    else:
+        decided = [g.decide(e) for e in events]
+    return [_row(d) for d in decided]
+
+
+def _row(d: Decision) -> tuple[object, ...]:
+    return (d.action, d.enforced, d.key, d.origin, d.score, d.reasons)
+
+
+def _shared(s: ActorState) -> tuple[object, ...]:
+    x = s.extra
+    return (
+        s.first,
+        s.last,
+        s.requests,
+        s.pages,
+        s.statics,
+        s.cookieless,
+        s.personal,
+        s.people,
+        s.profile_views,
+        s.profile_repeats,
+        s.distinct,
+        s.seen,
+        s.people_hour,
+        s.people_day,
+        s.hour,
+        s.day,
+        s.member_count,
+        (x.lookups, x.lookup_misses, x.signups, x.logins, x.account_count) if x else None,
+    )
+
+
+def test_same_verdicts_as_memory_on_simulated_traffic(
+    guard_on: GuardOn, simulated_day: list[RequestEvent]
+) -> None:
+    """Every decision, and every shared count of every actor, equals memory's."""
+    site, policy, _, _ = demo_config(400, "enforce")
+    reference = Guard(site, policy, MemoryState())
+    expected = _verdicts(reference, simulated_day)
+    assert any(row[0] == "block" for row in expected)  # the day has scrapers to stop
+
+    g = guard_on()
+    tested = Guard(site, policy, g.state)
+    assert _verdicts(tested, simulated_day) == expected
+    assert len(tested.state) == len(reference.state)
+    for s in reference.state:
+        other = tested.state.get(s.key)
+        assert other is not None and _shared(other) == _shared(s), s.key
+    assert tested.state.known_people == reference.state.known_people
+    assert len(SHARED_FIELDS) == 31
+
+
+def test_batched_replay_gives_the_same_verdicts(
+    guard_on: GuardOn, simulated_day: list[RequestEvent]
+) -> None:
+    """`evaluate_many` (one round trip per batch on Redis) decides exactly like `evaluate`."""
+    site, policy, _, _ = demo_config(400, "enforce")
+    expected = _verdicts(Guard(site, policy, MemoryState()), simulated_day)
+    batched = Guard(site, policy, guard_on().state)
+    assert _verdicts(batched, simulated_day, batch=64) == expected
+
+
+def test_unknown_backends_and_options_are_refused(tmp_path: Path) -> None:
+    from scrapeguard.errors import ConfigError
+
+    for url, words in (
+        ("mongodb://x", "unsupported backend"),
+        ("memory://?max_actors=lots", "max_actors"),
+        ("redis://127.0.0.1:1/0?timeout=soon", "timeout"),
+        ("redis://127.0.0.1:1/0?backlog=-1", "backlog"),
+        ("redis+sentinel://127.0.0.1:26379", "service"),
+        ("redis+cluster://nohostport", "host:port"),
+    ):
+        with pytest.raises(ConfigError) as e:
+            open_state(url)
+        assert words in str(e.value), url
