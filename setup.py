@@ -18,6 +18,7 @@ COMPILED = [
     "analyze.py",
     "state/actor.py",
     "state/memory.py",
+    "state/script.py",
     "detectors/__init__.py",
     "detectors/base.py",
     "detectors/account_farm.py",

@@ -73,13 +73,11 @@ def _replay(
     r: Replay,
 ) -> None:
     buckets = r.buckets
-    evaluate = guard.evaluate
     n = 0
     first = last = None
     b = [0, 0, 0]
     start = end = 0.0  # the minute `b` counts, as [start, end)
-    for event in events:
-        access, decision = evaluate(event)
+    for event, access, decision in guard.evaluate_all(events):
         t = event.time
         if first is None or t < first:
             first = t

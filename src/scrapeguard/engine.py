@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -160,17 +160,29 @@ class Guard:
         """Like `decide`, also returning what the site model says the request touched."""
         return self._evaluate(event, self.site.classify(event))
 
-    def evaluate_many(self, events: Sequence[RequestEvent]) -> list[tuple[Access, Decision]]:
-        """`evaluate` each of `events` in order; a shared state backend counts them all in one
-        round trip (log replay)."""
-        accesses = [self.site.classify(e) for e in events]
-        self.state.prefetch(
-            [
-                (self._counted_keys(e, a), e, a, e.time)
-                for e, a in zip(events, accesses, strict=True)
-            ]
-        )
-        return [self._evaluate(e, a) for e, a in zip(events, accesses, strict=True)]
+    def evaluate_all(
+        self, events: Iterable[RequestEvent], batch: int = 256
+    ) -> Iterator[tuple[RequestEvent, Access, Decision]]:
+        """`evaluate` every one of `events`, in order (log replay); yields each event with
+        what it touched and its decision. A shared state backend counts each `batch` of
+        requests in one round trip, the next batch travelling while this one is decided."""
+        if not self.state.shared:
+            for event in events:
+                access, decision = self._evaluate(event, self.site.classify(event))
+                yield event, access, decision
+            return
+        ahead: list[tuple[RequestEvent, Access]] = []
+        chunk: list[tuple[RequestEvent, Access]] = []
+        for event in events:
+            chunk.append((event, self.site.classify(event)))
+            if len(chunk) >= batch:
+                self.state.prefetch([(self._counted_keys(e, a), e, a, e.time) for e, a in chunk])
+                for e, a in ahead:
+                    yield (e, *self._evaluate(e, a))
+                ahead, chunk = chunk, []
+        self.state.prefetch([(self._counted_keys(e, a), e, a, e.time) for e, a in chunk])
+        for e, a in ahead + chunk:
+            yield (e, *self._evaluate(e, a))
 
     def _counted_keys(self, event: RequestEvent, access: Access) -> list[str]:
         """The actor keys `_evaluate` counts `event` under."""

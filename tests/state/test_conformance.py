@@ -126,11 +126,7 @@ def simulated_day(tmp_path_factory: pytest.TempPathFactory) -> list[RequestEvent
 
 def _verdicts(g: Guard, events: list[RequestEvent], batch: int = 0) -> list[tuple[object, ...]]:
     if batch:
-        decided = [
-            d
-            for i in range(0, len(events), batch)
-            for _, d in g.evaluate_many(events[i : i + batch])
-        ]
+        decided = [d for _, _, d in g.evaluate_all(events, batch)]
     else:
         decided = [g.decide(e) for e in events]
     return [_row(d) for d in decided]
@@ -187,7 +183,8 @@ def test_same_verdicts_as_memory_on_simulated_traffic(
 def test_batched_replay_gives_the_same_verdicts(
     guard_on: GuardOn, simulated_day: list[RequestEvent]
 ) -> None:
-    """`evaluate_many` (one round trip per batch on Redis) decides exactly like `evaluate`."""
+    """`evaluate_all` (one round trip per batch on Redis, the next batch in the air while one
+    is decided) decides exactly like `evaluate`."""
     site, policy, _, _ = demo_config(400, "enforce")
     expected = _verdicts(Guard(site, policy, MemoryState()), simulated_day)
     batched = Guard(site, policy, guard_on().state)

@@ -388,37 +388,37 @@ class ActorState:
             self.people_day = window_add(day, now, DAY, counted)
         return new
 
-    def adopt(self, shared: list[float | None]) -> None:
+    def adopt(self, shared: list[float]) -> None:
         """Take the counts that a shared backend holds for this actor, summed over every
-        process, in the order of `SHARED_FIELDS` (None: a window not started yet). What depends
-        on the order of one client's requests (rhythm, id runs, paging and search walks, user
-        agent changes) stays as this process saw it."""
+        process, in the order of `SHARED_FIELDS` (a window not started yet starts at 0).
+        What depends on the order of one client's requests (rhythm, id runs, paging and search
+        walks, user agent changes) stays as this process saw it."""
         v = shared
-        self.first = min(self.first, v[0] or self.first)
-        self.last = max(self.last, v[1] or self.last)
-        self.requests = int(v[2] or 0)
-        self.pages = int(v[3] or 0)
-        self.statics = int(v[4] or 0)
-        self.cookieless = int(v[5] or 0)
-        self.personal = int(v[6] or 0)
-        self.people = int(v[7] or 0)
-        self.profile_views = int(v[8] or 0)
-        self.profile_repeats = int(v[9] or 0)
-        self.distinct = int(v[10] or 0)
-        self.seen = v[11] or 0.0
-        self.fresh = int(v[12] or 0)
-        self.people_hour = v[13] or 0.0
-        self.people_day = v[14] or 0.0
+        self.first = min(self.first, v[0])
+        self.last = max(self.last, v[1])
+        self.requests = int(v[2])
+        self.pages = int(v[3])
+        self.statics = int(v[4])
+        self.cookieless = int(v[5])
+        self.personal = int(v[6])
+        self.people = int(v[7])
+        self.profile_views = int(v[8])
+        self.profile_repeats = int(v[9])
+        self.distinct = int(v[10])
+        self.seen = v[11]
+        self.fresh = int(v[12])
+        self.people_hour = v[13]
+        self.people_day = v[14]
         self.hour = _window(v[15], v[16], v[17])
         self.day = _window(v[18], v[19], v[20])
         if any(v[21:30]):
             x = self.more()
-            x.lookups = int(v[21] or 0)
-            x.lookup_misses = int(v[22] or 0)
-            x.signups = _window(v[23], v[24], v[25]) or [0.0, 0.0, 0.0]
-            x.logins = _window(v[26], v[27], v[28]) or [0.0, 0.0, 0.0]
-            x.account_count = int(v[29] or 0)
-        self.member_count = int(v[30] or 0)
+            x.lookups = int(v[21])
+            x.lookup_misses = int(v[22])
+            x.signups = [v[23], v[24], v[25]]
+            x.logins = [v[26], v[27], v[28]]
+            x.account_count = int(v[29])
+        self.member_count = int(v[30])
 
     def _time_page(self, now: float) -> None:
         last = self.last_page
@@ -528,12 +528,8 @@ def accounts_noted(key: str, event: RequestEvent, access: Access, now: float) ->
     return noted, member
 
 
-def _window(
-    start: float | None, current: float | None, previous: float | None
-) -> list[float] | None:
-    if start is None:
-        return None
-    return [start, current or 0.0, previous or 0.0]
+def _window(start: float, current: float, previous: float) -> list[float] | None:
+    return [start, current, previous] if start else None
 
 
 def _adjacent(previous: str, term: str) -> bool:

@@ -38,6 +38,7 @@ class MemoryState:
         self.decisions: dict[str, Decision] = {}
         self.claims: dict[str, float] = {}
         self.universe = Counted(max_exact=2_000_000)  # one per process: exact is affordable
+        self.shared = False  # True for a backend that several processes share
         self.created = 0
         self.evicted = 0
         self.expired = 0

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -23,31 +22,44 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlencode, urlparse, urlunparse
 
 from ..errors import ConfigError
 from ..events import RequestEvent
 from ..site import Access, Kind
-from .actor import MAX_EXACT_SUBJECTS, SHARED_FIELDS, ActorState, accounts_noted
+from .actor import ActorState
 from .memory import MemoryState
+from .script import SCRIPT, Call, adopt, call_for
 
 if TYPE_CHECKING:
     from ..engine import Decision
 
 log = logging.getLogger("scrapeguard.state")
 
-SCRIPT = resources.files(__package__).joinpath("observe.lua").read_text(encoding="utf-8")
-SCRIPT_SHA = hashlib.sha1(SCRIPT.encode()).hexdigest()
-UNIVERSE = "universe"  # the pseudo-actor whose distinct count is the known directory's size
-UNIVERSE_EXACT = 100_000  # subjects counted exactly before its HyperLogLog takes over
-FIELDS = len(SHARED_FIELDS)
 FLUSH_AFTER = 0.1  # seconds a pending write waits for a round trip before it is sent alone
 SCHEMES = ("redis", "rediss", "redis+sentinel", "redis+cluster")
 
-#: One write to Redis: ("eval", keys, args) runs observe.lua; ("decision", key, payload, ms)
-#: stores and publishes a decision.
+try:
+    from redis.exceptions import ResponseError
+except ImportError:  # the backend is unusable without redis; open_shared says so
+    ResponseError = Exception  # type: ignore[assignment,misc]
+try:
+    from hiredis import pack_command as _hiredis_pack
+except ImportError:
+    _hiredis_pack = None  # type: ignore[assignment]
+
+
+def _pack(command: tuple[Any, ...]) -> bytes:
+    """`command` in the Redis protocol."""
+    if _hiredis_pack is not None:
+        return bytes(_hiredis_pack(command))
+    parts = [str(a).encode() if not isinstance(a, bytes) else a for a in command]
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+
+
+#: One write to Redis: ("eval", Call) runs observe.lua; ("decision", key, payload, ms) stores
+#: and publishes a decision.
 Op = tuple[Any, ...]
 
 
@@ -144,6 +156,18 @@ def _redacted(parsed: Any) -> str:
     return str(urlunparse(parsed._replace(netloc=netloc, query="")))
 
 
+class _Flight:
+    """A batch of writes sent to Redis; `results` once its replies are read (empty when they
+    could not be: then its writes wait in the backlog)."""
+
+    __slots__ = ("ops", "replies", "results")
+
+    def __init__(self, ops: list[Op]) -> None:
+        self.ops = ops
+        self.replies = 0
+        self.results: list[list[Any]] | None = None
+
+
 class RedisState(MemoryState):
     """Actor states shared through Redis (see the module's docstring)."""
 
@@ -166,9 +190,13 @@ class RedisState(MemoryState):
         self._node = os.urandom(8).hex()
         self._lock = threading.Lock()
         self._pending: list[Op] = []
+        self._told: dict[str, tuple[int, float]] = {}  # decisions the other nodes hold
         self._pending_since = 0.0
         self._backlog: deque[Op] = deque()
-        self._ahead: deque[tuple[RequestEvent, Sequence[str], list[Any] | None]] = deque()
+        self._ahead: deque[tuple[RequestEvent, Sequence[str], _Flight, int]] = deque()
+        self._in_air: deque[_Flight] = deque()  # batches sent on `_wire`, replies unread
+        self._wire: Any = None
+        self.shared = True
         self._retry_at = 0.0
         self._thread: threading.Thread | None = None
         self._closed = threading.Event()
@@ -187,8 +215,11 @@ class RedisState(MemoryState):
         states = super().observe(keys, event, access, now)
         ahead = self._ahead
         if ahead:
-            e, k, answer = ahead.popleft()
-            if e is not event or list(k) != list(keys):  # not the batch's next request
+            e, k, flight, index = ahead.popleft()
+            if e is event and list(k) == list(keys):
+                answer = self._result(flight, index)
+            else:  # not the batch's next request: forget the batches ahead
+                self._land_all()
                 ahead.clear()
                 answer = self._answer(self._op(keys, event, access, now))
         elif access.kind == Kind.STATIC:  # nothing to decide: it rides with the next trip
@@ -197,55 +228,98 @@ class RedisState(MemoryState):
         else:
             answer = self._answer(self._op(keys, event, access, now))
         if answer:
-            self._adopt(states, answer, bool(access.disclosures))
+            directory = adopt(states, answer)
+            if directory >= 0:
+                self.universe.total = directory
         return states
 
     def prefetch(self, batch: Sequence[tuple[Sequence[str], RequestEvent, Access, float]]) -> None:
-        """Count a batch of requests in Redis in one round trip; `observe` then takes their
-        answers in order (log replay)."""
-        self._ahead.clear()
+        """Send a batch of requests to be counted in Redis, in one round trip, without waiting
+        for the answer; `observe` takes the answers in order (log replay, where the next batch
+        travels while this one is decided)."""
         ops = [self._op(keys, event, access, now) for keys, event, access, now in batch]
-        shared = self._count(ops)
+        with self._lock:
+            pending, self._pending = self._pending, []
+        flight = _Flight(pending + ops)
+        if self.up and not self.cluster:
+            try:
+                self._launch(flight)
+            except Exception as e:  # noqa: BLE001 - any client failure means: decide locally
+                self._lose_wire(e)
+                self._keep(flight.ops)
+                flight.results = []
+        else:
+            flight.results = self._count(flight.ops) or []
         for i, (keys, event, _, _) in enumerate(batch):
-            self._ahead.append((event, keys, shared[i] if shared else None))
+            self._ahead.append((event, keys, flight, len(pending) + i))
+
+    def _launch(self, flight: _Flight) -> None:
+        commands = [c for op in flight.ops for c in self._commands(op)]
+        if self._wire is None:
+            self._wire = self.client.connection_pool.get_connection()
+        self._wire.send_packed_command([b"".join(_pack(c) for c in commands)])
+        flight.replies = len(commands)
+        self._in_air.append(flight)
+
+    def _result(self, flight: _Flight, index: int) -> list[Any] | None:
+        while flight.results is None:
+            self._land(self._in_air.popleft())
+        return flight.results[index] if index < len(flight.results) else None
+
+    def _land(self, flight: _Flight) -> None:
+        """Read the replies of the oldest batch in the air."""
+        wire = self._wire
+        try:
+            replies: list[Any] = []
+            for _ in range(flight.replies):
+                try:
+                    replies.append(wire.read_response())
+                except ResponseError as e:
+                    replies.append(e)
+        except Exception as e:  # noqa: BLE001 - any client failure means: decide locally
+            self._keep(flight.ops)
+            flight.results = []
+            self._lose_wire(e)
+            return
+        self.round_trips += 1
+        failed = [r for r in replies if isinstance(r, Exception)]
+        if not failed:
+            flight.results = self._split(flight.ops, replies)
+        elif all("NOSCRIPT" in str(r) for r in failed):  # Redis restarted: load, send again
+            self.client.script_load(SCRIPT)
+            flight.results = self._count(flight.ops) or []
+        else:
+            self._keep(flight.ops)
+            flight.results = []
+            self._down(failed[0])
+
+    def _land_all(self) -> None:
+        while self._in_air:
+            self._land(self._in_air.popleft())
+
+    def _lose_wire(self, error: BaseException) -> None:
+        """The batch connection failed: what was in the air waits in the backlog."""
+        for flight in self._in_air:
+            self._keep(flight.ops)
+            flight.results = []
+        self._in_air.clear()
+        if self._wire is not None:
+            self._wire.disconnect()
+            self.client.connection_pool.release(self._wire)
+            self._wire = None
+        self._down(error)
 
     def _answer(self, op: Op) -> list[Any] | None:
         results = self._count([op])
         return results[0] if results else None
 
     def _op(self, keys: Sequence[str], event: RequestEvent, access: Access, now: float) -> Op:
-        static = access.kind == Kind.STATIC
-        disclosures = () if static else access.disclosures
-        head: list[Any] = [repr(now), repr(access.weight), access.people, len(disclosures)]
-        for d in disclosures:
-            head += (d.subject, d.people)
-        redis_keys: list[str] = []
-        tail: list[Any] = []
+        actors, idle, flagged = self.actors, int(self.idle_ttl), int(self.flagged_ttl)
+        ttls = []
         for key in keys:
-            redis_keys += self._keys_of(key)
-            account, member = ("", "") if static else accounts_noted(key, event, access, now)
-            tail += (self._ttl(key), _flags(key, event, access), account, member)
-            tail.append(MAX_EXACT_SUBJECTS)
-        if disclosures:
-            redis_keys += self._keys_of(UNIVERSE)
-            tail += (int(self.flagged_ttl), "X", "", "", UNIVERSE_EXACT)
-        return ("eval", redis_keys, head, tail)
-
-    def _keys_of(self, key: str) -> list[str]:
-        base = f"{self._prefix}:{{{key}}}"  # one hash slot per actor (Redis Cluster)
-        return [base, base + ":s", base + ":h", base + ":x"]
-
-    def _ttl(self, key: str) -> int:
-        state = self.actors.get(key)
-        flagged = state is not None and (state.peak or state.bot)
-        return int(self.flagged_ttl if flagged else self.idle_ttl)
-
-    def _adopt(self, states: list[ActorState], raw: list[Any], disclosed: bool) -> None:
-        values = [float(v) if v else None for v in raw]
-        for i, state in enumerate(states):
-            state.adopt(values[i * FIELDS : (i + 1) * FIELDS])
-        if disclosed:
-            self.universe.total = int(values[-1] or 0)
+            s = actors.get(key)
+            ttls.append(flagged if s is not None and (s.peak or s.bot) else idle)
+        return ("eval", call_for(self._prefix, keys, event, access, now, ttls))
 
     # -- decisions and single-use tokens ----------------------------------------------------
 
@@ -253,10 +327,31 @@ class RedisState(MemoryState):
         """Remember `decision` here, and in Redis for every other node (sent with the next
         round trip, or within `FLUSH_AFTER` seconds)."""
         super().record_decision(decision)
+        if not self._news(decision):
+            return
         fields = [getattr(decision, f.name) for f in dataclasses.fields(decision)]
         payload = json.dumps([self._node, fields])
         ms = max(1, int(decision.ttl * 1000))
         self._defer([("decision", decision.key, payload, ms)])
+
+    def _news(self, decision: Decision) -> bool:
+        """Whether other nodes need to hear `decision`: it is stronger than what they hold, or
+        extends it by more than a tenth of its time (a blocked scraper keeps renewing its
+        block on every request; the nodes need not hear each renewal)."""
+        told = self._told
+        held = told.get(decision.key)
+        if (
+            held is not None
+            and held[0] >= decision.rank
+            and held[1] > decision.time
+            and decision.expires - held[1] < decision.ttl / 10
+        ):
+            return False
+        if len(told) >= 100_000:
+            for key in [k for k, (_, until) in told.items() if until <= decision.time]:
+                del told[key]
+        told[decision.key] = (decision.rank, decision.expires)
+        return True
 
     def claim(self, token: str, until: float, now: float) -> bool:
         """True only the first time `token` is claimed, on any node."""
@@ -274,7 +369,9 @@ class RedisState(MemoryState):
         node, fields = json.loads(payload)
         if node != self._node:
             fields[5] = tuple(fields[5])  # reasons
-            super().record_decision(Decision(*fields))
+            decision = Decision(*fields)
+            super().record_decision(decision)
+            self._told[decision.key] = (decision.rank, decision.expires)
 
     def _load_decisions(self) -> None:
         """Decisions in force that other nodes took (at start-up and after an outage)."""
@@ -310,13 +407,11 @@ class RedisState(MemoryState):
         return results[len(pending) :]
 
     def _send(self, ops: list[Op]) -> list[list[Any]]:
-        """Run `ops` in one pipeline; per op, its results. Loads the script once if Redis
+        """Run `ops` in one round trip; per op, its results. Loads the script once if Redis
         forgot it (a restart)."""
+        commands = [c for op in ops for c in self._commands(op)]
         for attempt in (1, 2):
-            pipe = self.client.pipeline(transaction=False)
-            for op in ops:
-                self._queue(pipe, op)
-            raw = pipe.execute(raise_on_error=False)
+            raw = self._execute(commands)
             self.round_trips += 1
             failed = [r for r in raw if isinstance(r, Exception)]
             if not failed:
@@ -325,31 +420,53 @@ class RedisState(MemoryState):
                 self.client.script_load(SCRIPT)
                 continue
             raise failed[0]
+        return self._split(ops, raw)
+
+    def _split(self, ops: list[Op], raw: list[Any]) -> list[list[Any]]:
+        """Per op, its script's records (nothing for a decision's writes)."""
         out: list[list[Any]] = []
         i = 0
         for op in ops:
-            if op[0] == "eval":
-                calls = len(op[1]) // 4 if self.cluster else 1
-                out.append([v for r in raw[i : i + calls] for v in r])
-                i += calls
-            else:
-                out.append(raw[i : i + 2])
-                i += 2
+            calls = (
+                len(op[1]) // 4 if op[0] == "eval" and self.cluster else 1 if op[0] == "eval" else 2
+            )
+            out.append([v for r in raw[i : i + calls] for v in r] if op[0] == "eval" else [])
+            i += calls
         return out
 
-    def _queue(self, pipe: Any, op: Op) -> None:
+    def _commands(self, op: Op) -> list[tuple[Any, ...]]:
         if op[0] == "decision":
             _, key, payload, ms = op
-            pipe.set(f"{self._prefix}:d:{key}", payload, px=ms)
-            pipe.publish(self._channel, payload)
-            return
-        _, keys, head, tail = op
-        if not self.cluster:
-            pipe.evalsha(SCRIPT_SHA, len(keys), *keys, *head, *tail)
-            return
-        # In a cluster each actor lives in its own slot: one call per actor, same round trip.
-        for a in range(len(keys) // 4):
-            pipe.evalsha(SCRIPT_SHA, 4, *keys[4 * a : 4 * a + 4], *head, *tail[5 * a : 5 * a + 5])
+            return [
+                ("SET", f"{self._prefix}:d:{key}", payload, "PX", ms),
+                ("PUBLISH", self._channel, payload),
+            ]
+        call: Call = op[1]
+        return call.per_actor() if self.cluster else [call.command()]
+
+    def _execute(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Send `commands` at once and read every reply (an error reply as its exception)."""
+        if self.cluster:  # the cluster client routes each command to its node
+            pipe = self.client.pipeline(transaction=False)
+            for c in commands:
+                pipe.execute_command(*c)
+            return list(pipe.execute(raise_on_error=False))
+        pool = self.client.connection_pool
+        conn = pool.get_connection()
+        try:
+            conn.send_packed_command([b"".join(_pack(c) for c in commands)])
+            replies: list[Any] = []
+            for _ in commands:
+                try:
+                    replies.append(conn.read_response())
+                except ResponseError as e:
+                    replies.append(e)
+            return replies
+        except BaseException:
+            conn.disconnect()  # a half-read connection must not go back to the pool
+            raise
+        finally:
+            pool.release(conn)
 
     # -- outages ----------------------------------------------------------------------------
 
@@ -460,23 +577,12 @@ class RedisState(MemoryState):
 
     def close(self) -> None:
         """Send the pending writes and stop listening."""
+        self._land_all()
+        self._ahead.clear()
+        if self._wire is not None:
+            self.client.connection_pool.release(self._wire)
+            self._wire = None
         self.flush()
         self._closed.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=1.0)
-
-
-def _flags(key: str, event: RequestEvent, access: Access) -> str:
-    """What observe.lua counts for actor `key` (see its header), as ActorState.observe does."""
-    kind = access.kind
-    if kind == Kind.STATIC:
-        return "S"
-    flags = "V" if kind == Kind.PERSON else ""
-    if access.attempt:
-        flags += "U" if kind == Kind.SIGNUP else "I" if kind == Kind.LOGIN else ""
-    if not key.startswith("net:"):
-        if event.headers is not None and event.session is None:
-            flags += "C"
-        if kind == Kind.LOOKUP:
-            flags += "LM" if access.miss else "L"
-    return flags
