@@ -42,6 +42,8 @@ def guard_on(state_url: str) -> Iterator[GuardOn]:
 
     yield make
     for state in opened:
+        # A shared backend must have served the whole test, not fallen back to local counts.
+        assert getattr(state, "outages", 0) == 0, f"{state.url} was unavailable"
         state.close()
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import DEPLOYMENTS
 from redis_server import RedisServer
 from support import event, profiles, run
 
@@ -33,9 +34,11 @@ def _guard(state: RedisState | object, policy: str = QUOTA) -> Guard:
     )
 
 
-@pytest.fixture
-def url(redis_server: RedisServer) -> str:
-    return f"{redis_server.url}?prefix=t{uuid.uuid4().hex[:12]}"
+@pytest.fixture(params=list(DEPLOYMENTS))
+def url(request: pytest.FixtureRequest) -> str:
+    """Each kind of Redis deployment: one server, a Sentinel's primary, a cluster."""
+    deployment = request.getfixturevalue(DEPLOYMENTS[request.param])
+    return f"{deployment.url}?prefix=t{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ def test_a_decision_reaches_every_node_within_a_second(states: list[RedisState],
         fresh.state.close()
 
 
-def test_two_processes_stay_within_one_quota(url: str, redis_server: RedisServer) -> None:
+def test_two_processes_stay_within_one_quota(url: str) -> None:
     """Two worker processes, one account, 100 profiles each, a quota of 30 people an hour:
     every person counted in Redis is counted once, in one order, so exactly 30 are served;
     with per-process memory state each process serves its own 30."""
@@ -196,3 +199,34 @@ def test_the_password_never_appears_in_the_state_url(redis_server: RedisServer) 
         assert "hunter2" not in state.url
     finally:
         state.close()
+
+
+def test_visitors_never_get_a_500_when_redis_dies_mid_traffic(own_server: RedisServer) -> None:
+    """A Starlette app behind the middleware, failing closed on internal errors: Redis is
+    killed and restarted while a guest reads profiles. Every answer is a page or the login
+    wall, and the guest quota of 30 people holds through the outage."""
+    from inline_apps import BROWSER, CONFIG, PROXY, SECRET, starlette_app
+    from starlette.testclient import TestClient
+
+    from scrapeguard.integrations.inline import Inline
+    from scrapeguard.integrations.loading import read_config
+
+    text = CONFIG.replace("MODE", "enforce").replace("ON_ERROR", "closed")
+    text += f"state: {own_server.url}?timeout=0.1&retry=0.2\n"
+    site, policy, settings, state_url = read_config(load_document(text, "inline.yaml"))
+    guard = Guard(site, policy, open_state(state_url), NoNetworkInfo())
+    client = TestClient(starlette_app(Inline(guard, settings, secret=SECRET)), client=(PROXY, 5000))
+    statuses = []
+    try:
+        for i in range(60):
+            if i == 15:
+                own_server.stop()
+            if i == 40:
+                own_server.start()
+            headers = {**BROWSER, "x-forwarded-for": "198.51.100.7"}
+            statuses.append(client.get(f"/u/person{i}", headers=headers).status_code)
+        assert set(statuses) <= {200, 401}, statuses
+        assert statuses.count(200) == 30
+        assert guard.state.outages == 1  # type: ignore[attr-defined]
+    finally:
+        guard.state.close()

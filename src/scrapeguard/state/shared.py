@@ -427,10 +427,12 @@ class RedisState(MemoryState):
         out: list[list[Any]] = []
         i = 0
         for op in ops:
-            calls = (
-                len(op[1]) // 4 if op[0] == "eval" and self.cluster else 1 if op[0] == "eval" else 2
-            )
-            out.append([v for r in raw[i : i + calls] for v in r] if op[0] == "eval" else [])
+            if op[0] == "eval":
+                calls = len(op[1].keys) // 4 if self.cluster else 1
+                out.append([record for r in raw[i : i + calls] for record in r])
+            else:
+                calls = 2
+                out.append([])
             i += calls
         return out
 
