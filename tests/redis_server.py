@@ -45,7 +45,8 @@ class RedisServer:
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections (at most 10 s)."""
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        port = [] if "--port" in self.extra else ["--port", str(self.port)]
+        args = [self.binary, *port, "--bind", "127.0.0.1"]
         args += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir), *self.extra]
         log = self.workdir / f"redis-{self.port}.log"
         with log.open("ab") as out:
@@ -182,3 +183,36 @@ class RedisClusterServers:
         """Stop every node."""
         for n in self.nodes:
             n.stop()
+
+
+class RedisTLS:
+    """A redis-server that speaks only TLS, with a self-signed certificate (openssl)."""
+
+    def __init__(self, workdir: Path) -> None:
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            pytest.skip("REDIS TLS TESTS NOT RUN: needs openssl (apt-get install openssl)")
+        self.cert, key = workdir / "cert.pem", workdir / "key.pem"
+        subprocess.run(
+            [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+            + ["-keyout", str(key), "-out", str(self.cert), "-subj", "/CN=127.0.0.1"]
+            + ["-addext", "subjectAltName=IP:127.0.0.1"],
+            check=True,
+            capture_output=True,
+        )
+        self.server = RedisServer(workdir, "--port", "0", "--tls-auth-clients", "no")
+        self.server.extra += ("--tls-port", str(self.server.port))
+        self.server.extra += ("--tls-cert-file", str(self.cert), "--tls-key-file", str(key))
+
+    @property
+    def url(self) -> str:
+        """The `rediss://` URL, trusting the test certificate."""
+        return f"rediss://127.0.0.1:{self.server.port}/0?ssl_ca_certs={self.cert}"
+
+    def start(self) -> None:
+        """Start the server."""
+        self.server.start()
+
+    def stop(self) -> None:
+        """Stop the server."""
+        self.server.stop()

@@ -176,6 +176,7 @@ def _analyze(args: argparse.Namespace) -> int:
         reader = read_events_parallel if parallel else read_events
         r = replay(guard, reader(logs, fmt, stats), bar.update if bar else None)
     finally:
+        guard.state.close()  # a shared state gets what is still waiting to be sent
         if bar is not None:
             bar.close()
     seconds = clock() - started

@@ -1,6 +1,6 @@
 """Every state test runs against `memory://` and against real Redis deployments started on
-loopback: one server (`redis://`), a primary behind a Sentinel (`redis+sentinel://`) and a
-three-node cluster (`redis+cluster://`)."""
+loopback: one server (`redis://`), one over TLS (`rediss://`), a primary behind a Sentinel
+(`redis+sentinel://`) and a three-node cluster (`redis+cluster://`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from redis_server import RedisClusterServers, RedisSentinel, RedisServer
+from redis_server import RedisClusterServers, RedisSentinel, RedisServer, RedisTLS
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +38,26 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClu
     cluster.stop()
 
 
-DEPLOYMENTS = {"redis": "redis_server", "sentinel": "redis_sentinel", "cluster": "redis_cluster"}
+@pytest.fixture(scope="session")
+def redis_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisTLS]:
+    """A TLS-only redis-server for the whole session (`rediss://`)."""
+    server = RedisTLS(tmp_path_factory.mktemp("tls"))
+    server.start()
+    yield server
+    server.stop()
+
+
+DEPLOYMENTS = {
+    "redis": "redis_server",
+    "tls": "redis_tls",
+    "sentinel": "redis_sentinel",
+    "cluster": "redis_cluster",
+}
+
+
+def unique_prefix(url: str) -> str:
+    """`url` with a key prefix of its own, so that tests sharing a server keep apart."""
+    return f"{url}{'&' if '?' in url else '?'}prefix=t{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(params=["memory", *DEPLOYMENTS])
@@ -46,5 +65,4 @@ def state_url(request: pytest.FixtureRequest) -> str:
     """A fresh, empty state of each backend."""
     if request.param == "memory":
         return "memory://"
-    deployment = request.getfixturevalue(DEPLOYMENTS[request.param])
-    return f"{deployment.url}?prefix=t{uuid.uuid4().hex[:12]}"
+    return unique_prefix(request.getfixturevalue(DEPLOYMENTS[request.param]).url)

@@ -7,12 +7,11 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DEPLOYMENTS
+from conftest import DEPLOYMENTS, unique_prefix
 from redis_server import RedisServer
 from support import event, profiles, run
 
@@ -36,9 +35,8 @@ def _guard(state: RedisState | object, policy: str = QUOTA) -> Guard:
 
 @pytest.fixture(params=list(DEPLOYMENTS))
 def url(request: pytest.FixtureRequest) -> str:
-    """Each kind of Redis deployment: one server, a Sentinel's primary, a cluster."""
-    deployment = request.getfixturevalue(DEPLOYMENTS[request.param])
-    return f"{deployment.url}?prefix=t{uuid.uuid4().hex[:12]}"
+    """Each kind of Redis deployment: one server, over TLS, a Sentinel's primary, a cluster."""
+    return unique_prefix(request.getfixturevalue(DEPLOYMENTS[request.param]).url)
 
 
 @pytest.fixture
