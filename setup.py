@@ -19,6 +19,7 @@ COMPILED = [
     "state/actor.py",
     "state/memory.py",
     "state/script.py",
+    "state/shared.py",
     "detectors/__init__.py",
     "detectors/base.py",
     "detectors/account_farm.py",

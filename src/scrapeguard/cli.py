@@ -12,14 +12,16 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any, TextIO
 
 from . import __version__
-from .analyze import clock, replay, result_document
-from .config import collect, load_file
+from .analyze import clock, iso, replay, result_document
+from .config import collect, load_file, parse_duration
 from .demo.commands import add_parsers as add_demo_parsers
+from .enforce.lists import AccessList
 from .engine import Guard
 from .errors import ConfigError, ScrapeguardError
 from .ingest import (
@@ -103,6 +105,31 @@ def _parser() -> argparse.ArgumentParser:
     a.set_defaults(run=_analyze)
 
     add_demo_parsers(sub)
+
+    for name, text in (
+        ("block", "block an address, a range or an account on every node, now"),
+        ("unblock", "take an address, a range or an account off the blocklist on every node"),
+    ):
+        b = sub.add_parser(
+            name,
+            help=text,
+            description=f"{text[0].upper()}{text[1:]}, through the shared state "
+            "(redis://) that the running processes use (docs/multi-node.md).",
+        )
+        b.add_argument("value", help="an IP address, a CIDR range, or with --account an account id")
+        b.add_argument("--account", action="store_true", help="VALUE is an account id")
+        if name == "block":
+            b.add_argument(
+                "--for", dest="duration", help="how long: 30m, 24h, 7d (default: until unblocked)"
+            )
+            b.add_argument("--reason", default="", help="why (kept with the entry, never shown)")
+        b.add_argument("--state", help="shared state URL (default: `state:` of --config)")
+        b.add_argument(
+            "--config",
+            default=os.environ.get("SCRAPEGUARD_CONFIG"),
+            help="the configuration file the processes use (default: $SCRAPEGUARD_CONFIG)",
+        )
+        b.set_defaults(run=_block)
 
     c = sub.add_parser(
         "check",
@@ -190,6 +217,47 @@ def _analyze(args: argparse.Namespace) -> int:
     _print_summary(doc, args.top, sys.stdout)
     if args.fail_on_flagged and doc["summary"]["flagged"]:
         return EXIT_FLAGGED
+    return EXIT_OK
+
+
+def _block(args: argparse.Namespace) -> int:
+    url = args.state
+    if url is None and args.config:
+        url = read_config(load_file(args.config))[3]
+    if url is None or url.startswith("memory:"):
+        raise ScrapeguardError(
+            "a block reaches running processes only through shared state: give --state "
+            "redis://… or a --config whose state: is one; with memory:// state, add the entry "
+            "to policy.blocklist in the configuration file instead"
+        )
+    kind = "account" if args.account else "ip"
+    lists = AccessList("blocklist")
+    try:
+        value = lists.normalise(args.value, kind=kind)
+    except ValueError as e:
+        raise ScrapeguardError(str(e)) from None
+    expires = None
+    if getattr(args, "duration", None):
+        seconds = parse_duration(args.duration)
+        if seconds is None or seconds <= 0:
+            raise ScrapeguardError(
+                f"--for must be a duration such as 30m, 24h or 7d; got {args.duration!r}"
+            )
+        expires = time.time() + seconds
+    state = open_state(url)
+    try:
+        if args.command == "block":
+            entry = lists.add(
+                value, kind=kind, expires=expires, reason=args.reason, now=time.time()
+            )
+            state.share_list(lists.name, kind, value, entry)
+            until = "until unblocked" if expires is None else f"until {iso(expires)}"
+            print(f"blocked {value} {until}, on every node sharing {state.url}")
+        else:
+            state.share_list(lists.name, kind, value, None)
+            print(f"unblocked {value} on every node sharing {state.url}")
+    finally:
+        state.close()
     return EXIT_OK
 
 
@@ -281,7 +349,7 @@ def _check(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             site, policy, _, state_url = read_config(load_file(path))
-            open_state(state_url)
+            open_state(state_url).close()
         except ConfigError as exc:
             print("\n".join(exc.messages), file=sys.stderr)
             failed = True

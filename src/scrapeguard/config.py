@@ -19,6 +19,12 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
 
+def parse_duration(text: str) -> float | None:
+    """Seconds in `text` (`90`, `90s`, `15m`, `24h`, `7d`, `2w`), or None if it is not one."""
+    m = _DURATION.match(text)
+    return None if m is None else float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+
+
 @dataclass
 class Document:
     """A parsed YAML document that remembers the line of every value."""
@@ -165,11 +171,11 @@ class Errors:
             return default
         if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
             return float(value)
-        m = _DURATION.match(str(value)) if isinstance(value, str) else None
-        if m is None:
+        seconds = parse_duration(value) if isinstance(value, str) else None
+        if seconds is None:
             self.add(path, f"must be a duration such as 30s, 15m, 24h or 7d; got {value!r}")
             return default
-        return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+        return seconds
 
     def unknown_keys(
         self, value: dict[str, Any], path: Path, known: Iterator[str] | set[str]

@@ -131,8 +131,28 @@ class Guard:
         self._enforce = self.policy.mode == "enforce"
         self.blocklist = self.policy.blocklist
         self.allowlist = self.policy.allowlist
+        self.state.attach_lists(self.blocklist, self.allowlist)
         b = self.policy.breaker
         self.breaker = Breaker(b.factor, b.bucket, b.history, b.min_blocks) if b.enabled else None
+
+    def block(
+        self, value: str, *, kind: str = "ip", expires: float | None = None, reason: str = ""
+    ) -> ListEntry:
+        """Put an address, a range or (kind `account`) an account on the blocklist until
+        `expires` (epoch seconds; None: until unblocked), in this process and, with shared
+        state, on every node within a second. Raises ValueError for an invalid value, and
+        ScrapeguardError when the shared state cannot be reached."""
+        entry = self.blocklist.add(value, kind=kind, expires=expires, reason=reason, now=self.now())
+        self.state.share_list(self.blocklist.name, kind, entry.value, entry)
+        return entry
+
+    def unblock(self, value: str, *, kind: str = "ip") -> bool:
+        """Take `value` off the blocklist, as given to `block`, here and on every node; False
+        when this process did not have it."""
+        value = self.blocklist.normalise(value, kind=kind)
+        found = self.blocklist.remove(value, kind=kind)
+        self.state.share_list(self.blocklist.name, kind, value, None)
+        return found
 
     def now(self) -> float:
         """The current time by the injected clock, for integrations stamping new events."""

@@ -207,3 +207,14 @@ def test_unknown_backends_and_options_are_refused(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as e:
             open_state(url)
         assert words in str(e.value), url
+
+
+def test_a_block_at_run_time_applies_at_once(guard_on: GuardOn) -> None:
+    g = guard_on()
+    visitor = event(0, "2001:db8:5::9", "/about")
+    entry = g.block("2001:db8:5::/48", reason="campaign")
+    assert entry.value == "2001:db8:5::/48"
+    assert g.held(visitor).enforced == "block"
+    assert g.decide(visitor).origin == "blocklist"
+    assert g.unblock("2001:db8:5::/48") is True
+    assert g.held(visitor).enforced == "allow"

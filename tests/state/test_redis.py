@@ -79,10 +79,11 @@ def test_a_decision_reaches_every_node_within_a_second(states: list[RedisState],
 
 def test_two_processes_stay_within_one_quota(url: str) -> None:
     """Two worker processes, one account, 100 profiles each, a quota of 30 people an hour:
-    every person counted in Redis is counted once, in one order, so exactly 30 are served;
-    with per-process memory state each process serves its own 30."""
+    every person is counted once, in one order, so never more than 30 are served (one fewer
+    when the block taken by one process reaches the other between counting a request and
+    deciding on it); with per-process memory state each process serves its own 30."""
     served = _workers(url, limit=30)
-    assert served == 30
+    assert 29 <= served <= 30
     assert _workers("memory://", limit=30) == 60
 
 
@@ -228,3 +229,77 @@ def test_visitors_never_get_a_500_when_redis_dies_mid_traffic(own_server: RedisS
         assert guard.state.outages == 1  # type: ignore[attr-defined]
     finally:
         guard.state.close()
+
+
+def _until(check: object, seconds: float = 1.0) -> float:
+    """Wait until `check()` is true; how long it took (fails after `seconds`)."""
+    started = time.monotonic()
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() - started < seconds, f"not within {seconds} s"
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+def test_a_block_from_one_node_reaches_every_node(states: list[RedisState], url: str) -> None:
+    a, b = _guard(states[0]), _guard(states[1])
+    visitor = event(0, "203.0.113.9", "/about")
+    a.block("203.0.113.0/24", expires=time.time() + 3600, reason="scraping campaign")
+    assert a.held(visitor).enforced == "block"
+    _until(lambda: b.held(visitor).enforced == "block")
+    later = _guard(open_state(url))  # a node started afterwards loads the entry
+    try:
+        assert later.held(visitor).enforced == "block"
+    finally:
+        later.state.close()
+    assert b.unblock("203.0.113.77/24")  # the same range, written another way
+    _until(lambda: a.held(visitor).enforced == "allow")
+
+
+def test_block_and_unblock_from_the_command_line(
+    redis_server: RedisServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scrapeguard.cli import main
+
+    url = unique_prefix(redis_server.url)
+    node = _guard(open_state(url))
+    try:
+        visitor = event(0, "198.51.100.20", "/about", account="mallory")
+        args = ["--state", url]
+        assert (
+            main(["block", "mallory", "--account", "--for", "2h", "--reason", "t&s #7", *args]) == 0
+        )
+        assert "blocked mallory until" in capsys.readouterr().out
+        _until(lambda: node.held(visitor).enforced == "block")
+        assert main(["unblock", "mallory", "--account", *args]) == 0
+        _until(lambda: node.held(visitor).enforced == "allow")
+    finally:
+        node.state.close()
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["block", "198.51.100.7"], "only through shared state"),
+        (["block", "198.51.100.7", "--state", "memory://"], "only through shared state"),
+        (["block", "not-an-address", "--state", "redis://127.0.0.1:1/0"], "not-an-address"),
+        (["block", "198.51.100.7", "--for", "soon", "--state", "redis://127.0.0.1:1/0"], "--for"),
+        (["block", "198.51.100.7", "--state", "redis://127.0.0.1:1/0?timeout=0.2"], "cannot reach"),
+    ],
+)
+def test_block_says_what_is_wrong(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scrapeguard.cli import main
+
+    monkeypatch.delenv("SCRAPEGUARD_CONFIG", raising=False)
+    assert main(argv) == 1
+    assert words in capsys.readouterr().err
+
+
+def test_commands_are_packed_alike_with_or_without_hiredis(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scrapeguard.state.shared as shared
+
+    command = ("EVALSHA", "ab12", 2, "sg:{ip:203.0.113.9}", "é", 1.5, b"\x00raw")
+    fast = shared._pack(command)
+    monkeypatch.setattr(shared, "_hiredis_pack", None)
+    assert shared._pack(command) == fast

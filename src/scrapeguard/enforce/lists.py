@@ -91,6 +91,17 @@ class AccessList:
         table[network >> _host_bits(version, length)] = entry
         return entry
 
+    def normalise(self, value: str, *, kind: str = "ip") -> str:
+        """`value` as an entry stores it (``203.0.113.9/24`` → ``203.0.113.0/24``).
+
+        Raises ValueError for an unknown kind or an invalid address, range or account id.
+        """
+        if kind == "account":
+            self._check_account(value)
+            return value
+        version, length, network = self._network(value, kind)
+        return _cidr(version, length, network)
+
     def remove(self, value: str, *, kind: str = "ip") -> bool:
         """Remove an entry, given as when added; False when it was not in the list.
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from mypy_extensions import mypyc_attr
 
+from ..enforce.lists import AccessList, ListEntry
 from ..events import RequestEvent
 from ..site import Access
 from .actor import DAY, HOUR, ActorState, Counted
@@ -72,6 +73,12 @@ class MemoryState:
 
     def close(self) -> None:
         """Nothing to flush or stop."""
+
+    def attach_lists(self, blocklist: AccessList, allowlist: AccessList) -> None:
+        """Nothing to do: lists change at run time only in this process (`Guard.block`)."""
+
+    def share_list(self, name: str, kind: str, value: str, entry: ListEntry | None) -> None:
+        """Nothing to share: this process is the only one."""
 
     def get(self, key: str) -> ActorState | None:
         """The state of `key`, if any."""

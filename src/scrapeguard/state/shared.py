@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlencode, urlparse, urlunparse
 
-from ..errors import ConfigError
+from ..enforce.lists import AccessList, ListEntry
+from ..errors import ConfigError, ScrapeguardError
 from ..events import RequestEvent
 from ..site import Access, Kind
 from .actor import ActorState
@@ -125,7 +126,6 @@ def open_shared(url: str) -> RedisState:
 
 def _options(query: dict[str, str], url: str) -> SharedOptions:
     """Take scrapeguard's own options out of `query`."""
-    defaults = SharedOptions()
     values: dict[str, Any] = {}
     for name, kind in (("timeout", float), ("retry", float), ("backlog", int), ("max_actors", int)):
         if name in query:
@@ -137,7 +137,7 @@ def _options(query: dict[str, str], url: str) -> SharedOptions:
                 raise ConfigError([f"state: {name} must be positive in {url!r}"])
     if "prefix" in query:
         values["prefix"] = query.pop("prefix")
-    return SharedOptions(**{**defaults.__dict__, **values})
+    return dataclasses.replace(SharedOptions(), **values)
 
 
 def _hosts(netloc: str, url: str) -> list[tuple[str, int]]:
@@ -191,6 +191,8 @@ class RedisState(MemoryState):
         self._lock = threading.Lock()
         self._pending: list[Op] = []
         self._told: dict[str, tuple[int, float]] = {}  # decisions the other nodes hold
+        self._lists: dict[str, AccessList] = {}
+        self._lists_key = f"{options.prefix}:lists"
         self._pending_since = 0.0
         self._backlog: deque[Op] = deque()
         self._ahead: deque[tuple[RequestEvent, Sequence[str], _Flight, int]] = deque()
@@ -198,7 +200,7 @@ class RedisState(MemoryState):
         self._wire: Any = None
         self.shared = True
         self._retry_at = 0.0
-        self._thread: threading.Thread | None = None
+        self._listener: threading.Thread | None = None
         self._closed = threading.Event()
         self._pid = 0
         self._connect()
@@ -330,7 +332,7 @@ class RedisState(MemoryState):
         if not self._news(decision):
             return
         fields = [getattr(decision, f.name) for f in dataclasses.fields(decision)]
-        payload = json.dumps([self._node, fields])
+        payload = json.dumps(["decision", self._node, fields])
         ms = max(1, int(decision.ttl * 1000))
         self._defer([("decision", decision.key, payload, ms)])
 
@@ -364,21 +366,80 @@ class RedisState(MemoryState):
         return super().claim(token, until, now)
 
     def _heard(self, payload: bytes) -> None:
+        """A message on the channel: another node's decision, or a change to an access list."""
         from ..engine import Decision
 
-        node, fields = json.loads(payload)
-        if node != self._node:
+        message = json.loads(payload)
+        if message[1] == self._node:
+            return
+        if message[0] == "decision":
+            fields = message[2]
             fields[5] = tuple(fields[5])  # reasons
             decision = Decision(*fields)
             super().record_decision(decision)
             self._told[decision.key] = (decision.rank, decision.expires)
+        elif message[0] == "list":
+            self._apply_list(*message[2:])
 
     def _load_decisions(self) -> None:
-        """Decisions in force that other nodes took (at start-up and after an outage)."""
+        """Decisions in force that other nodes took, and the access lists' shared entries (at
+        start-up and after an outage)."""
         for key in self.client.scan_iter(match=f"{self._prefix}:d:*", count=1000):
             payload = self.client.get(key)
             if payload is not None:
                 self._heard(payload)
+        if self._lists:
+            self._load_lists()
+
+    # -- access lists changed at run time ---------------------------------------------------
+
+    def attach_lists(self, blocklist: AccessList, allowlist: AccessList) -> None:
+        """Keep these lists up to date with the entries added or removed at run time on any
+        node (`Guard.block`, `scrapeguard block`)."""
+        self._lists = {blocklist.name: blocklist, allowlist.name: allowlist}
+        if self.up:
+            try:
+                self._load_lists()
+            except Exception as e:  # noqa: BLE001 - loaded again when Redis returns
+                self._down(e)
+
+    def share_list(self, name: str, kind: str, value: str, entry: ListEntry | None) -> None:
+        """Tell every node that `value` was added to (`entry`) or removed from (None) the
+        access list `name`. Raises ScrapeguardError when Redis cannot be reached."""
+        field = f"{name}|{kind}|{value}"
+        stored = None if entry is None else [entry.expires, entry.reason, entry.added]
+        message = json.dumps(["list", self._node, name, kind, value, stored])
+        if stored is None:
+            write: tuple[Any, ...] = ("HDEL", self._lists_key, field)
+        else:
+            write = ("HSET", self._lists_key, field, json.dumps(stored))
+        try:
+            replies = self._execute([write, ("PUBLISH", self._channel, message)])
+            error = next((r for r in replies if isinstance(r, Exception)), None)
+        except Exception as e:  # noqa: BLE001 - said to the operator, who can retry
+            error = e
+        if error is not None:
+            raise ScrapeguardError(f"cannot reach the shared state {self.url}: {error}")
+
+    def _load_lists(self) -> None:
+        now = time.time()
+        for field, stored in self.client.hgetall(self._lists_key).items():
+            name, kind, value = field.decode().split("|", 2)
+            entry = json.loads(stored)
+            if entry[0] is not None and entry[0] <= now:
+                self.client.hdel(self._lists_key, field)
+            else:
+                self._apply_list(name, kind, value, entry)
+
+    def _apply_list(self, name: str, kind: str, value: str, entry: list[Any] | None) -> None:
+        target = self._lists.get(name)
+        if target is None:
+            return
+        if entry is None:
+            target.remove(value, kind=kind)
+        else:
+            expires, reason, added = entry
+            target.add(value, kind=kind, expires=expires, reason=reason, now=added)
 
     # -- round trips ------------------------------------------------------------------------
 
@@ -542,10 +603,10 @@ class RedisState(MemoryState):
         pid = os.getpid()
         if self._pid != pid:  # first use, or a worker forked after the state was opened
             self._pid = pid
-            self._thread = threading.Thread(
+            self._listener = threading.Thread(
                 target=self._listen, name="scrapeguard-state", daemon=True
             )
-            self._thread.start()
+            self._listener.start()
 
     def _listen(self) -> None:
         pubsub = None
@@ -586,5 +647,5 @@ class RedisState(MemoryState):
             self._wire = None
         self.flush()
         self._closed.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=1.0)
+        if self._listener is not None and self._listener is not threading.current_thread():
+            self._listener.join(timeout=1.0)
