@@ -218,3 +218,28 @@ def test_a_block_at_run_time_applies_at_once(guard_on: GuardOn) -> None:
     assert g.decide(visitor).origin == "blocklist"
     assert g.unblock("2001:db8:5::/48") is True
     assert g.held(visitor).enforced == "allow"
+
+
+def test_past_the_exact_count_people_are_estimated_and_never_counted_twice(
+    guard_on: GuardOn,
+) -> None:
+    """Beyond 20,000 distinct people an actor's set becomes a Bloom filter (memory) or a
+    HyperLogLog (Redis): the count stays within 2 %, and people seen before add nothing."""
+    from scrapeguard.events import Disclosure
+
+    g = guard_on("policy: {mode: shadow}")
+    page = 100
+
+    def listing(i: int, first: int) -> RequestEvent:
+        people = tuple(Disclosure(f"member-{n}") for n in range(first, first + page))
+        return event(i, "203.0.113.77", f"/search?q=member&page={i}", disclosed=people)
+
+    for i in range(260):  # 26,000 distinct people
+        g.decide(listing(i, i * page))
+    s = g.state.get("ip:203.0.113.77")
+    assert s is not None
+    assert 26_000 * 0.98 <= s.distinct_people <= 26_000
+    before = s.distinct_people
+    for i in range(20):  # 2,000 of them again
+        g.decide(listing(300 + i, i * page))
+    assert s.distinct_people == before

@@ -38,11 +38,9 @@ local function window_add(v, w, now, size, amount)
   return prev * overlap + cur
 end
 
--- Sketch.add: exact up to `cap` subjects, then a HyperLogLog (which can only undercount).
+-- Sketch.add while the set is exact: true for a subject not seen before. Past `cap` subjects
+-- the set becomes a HyperLogLog.
 local function add_subject(set_key, hll_key, v, subject, cap)
-  if v[SKETCH] == 1 then
-    return redis.call('PFADD', hll_key, subject) == 1
-  end
   if redis.call('SADD', set_key, subject) == 0 then return false end
   v[SUBJECTS] = v[SUBJECTS] + 1
   if v[SUBJECTS] > cap then
@@ -54,6 +52,17 @@ local function add_subject(set_key, hll_key, v, subject, cap)
     v[SKETCH] = 1
   end
   return true
+end
+
+-- People new to a HyperLogLog among subjects[from..n]: how much its estimate grew (it never
+-- counts a subject twice), each weighed by the subjects' mean number of people.
+local function add_estimated(hll_key, subjects, sizes, from, n)
+  local before = redis.call('PFCOUNT', hll_key)
+  redis.call('PFADD', hll_key, unpack(subjects, from, n))
+  local added = math.min(redis.call('PFCOUNT', hll_key) - before, n - from + 1)
+  local people = 0
+  for i = from, n do people = people + sizes[i] end
+  return math.floor(added * people / (n - from + 1) + 0.5)
 end
 
 local now, weight, people = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -79,10 +88,12 @@ for a = 1, #KEYS / 4 do
   end
 
   local function disclose(cap)
-    local new = 0
-    for i = 1, n do
+    local new, i = 0, 1
+    while i <= n and v[SKETCH] == 0 do
       if add_subject(set_key, hll_key, v, subjects[i], cap) then new = new + sizes[i] end
+      i = i + 1
     end
+    if i <= n then new = new + add_estimated(hll_key, subjects, sizes, i, n) end
     return new
   end
 
