@@ -1,0 +1,202 @@
+"""`Store`: what scrapeguard keeps on disk, written in batches off the request path.
+
+Integrations and replays call the `record_*` methods, which only queue; a background thread
+writes the queue every `flush_interval` seconds (or sooner, when `max_pending` records wait),
+and `close` writes what is left. A crash therefore loses at most the last `flush_interval`
+seconds of records, plus those of a write in progress (docs/store.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+from ..events import Disclosure
+from . import db
+
+if TYPE_CHECKING:
+    from ..engine import Decision
+
+log = logging.getLogger("scrapeguard.store")
+
+DAY = 86400
+
+
+class Store:
+    """The decisions, alerts, actor summaries and disclosure ledger of one deployment."""
+
+    def __init__(
+        self, url: str = db.DEFAULT_URL, flush_interval: float = 1.0, max_pending: int = 50_000
+    ) -> None:
+        from .ledger import Ledger
+
+        self.url = db.redact(url)
+        self.engine = db.create(url)
+        found, wanted = db.current(self.engine), db.head()
+        if found != wanted:
+            self.engine.dispose()
+            where = "an empty database" if found is None else f"schema {found}"
+            raise ConfigError(
+                [
+                    f"store: {self.url} has {where}; this scrapeguard needs {wanted}: "
+                    f"run `scrapeguard db upgrade --store {self.url}`"
+                ]
+            )
+        self.flush_interval = flush_interval
+        self.max_pending = max_pending
+        self.ledger = Ledger(self.engine)
+        self.written = 0
+        self.failures = 0
+        self.dropped = 0
+        self.last_write = 0.0  # seconds the last write took
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._decisions: list[dict[str, Any]] = []
+        self._alerts: list[dict[str, Any]] = []
+        self._disclosures: dict[tuple[str, int, tuple[str, ...]], list[Any]] = {}
+        self._pending = 0
+        self._pid = os.getpid()
+        self._writer = threading.Thread(target=self._run, name="scrapeguard-store", daemon=True)
+        self._writer.start()
+
+    # -- recording (never blocks on the database) -------------------------------------------
+
+    def record_decision(self, decision: Decision) -> None:
+        """Queue a decision other than a plain allow."""
+        row = {
+            "time": decision.time,
+            "reference": decision.reference,
+            "actor": decision.key,
+            "scope": decision.scope,
+            "action": decision.action,
+            "enforced": decision.enforced,
+            "simulated": decision.simulated,
+            "origin": decision.origin,
+            "score": decision.score,
+            "ttl": decision.ttl,
+            "reasons": list(decision.reasons),
+        }
+        with self._lock:
+            self._decisions.append(row)
+            self._added(1)
+
+    def record_alert(self, time_: float, kind: str, subject: str, detail: dict[str, Any]) -> None:
+        """Queue an alert."""
+        with self._lock:
+            self._alerts.append({"time": time_, "kind": kind, "subject": subject, "detail": detail})
+            self._added(1)
+
+    def record_disclosure(
+        self, actors: Iterable[str], time_: float, disclosures: Iterable[Disclosure]
+    ) -> None:
+        """Queue in the ledger that each of `actors` received `disclosures` at `time_`."""
+        day = int(time_ // DAY)
+        added = 0
+        with self._lock:
+            for d in disclosures:
+                fields = tuple(sorted(d.fields))
+                for actor in actors:
+                    entry = self._disclosures.get((actor, day, fields))
+                    if entry is None:
+                        entry = self._disclosures[(actor, day, fields)] = [set(), 0]
+                    if d.people == 1:
+                        entry[0].add(d.subject)
+                    else:  # a list page whose members are not known
+                        entry[1] += d.people
+                    added += 1
+            self._added(added)
+
+    def _added(self, count: int) -> None:
+        self._pending += count
+        if self._pending >= self.max_pending:
+            self._wake.set()
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write everything queued so far."""
+        with self._lock:
+            decisions, self._decisions = self._decisions, []
+            alerts, self._alerts = self._alerts, []
+            disclosures, self._disclosures = self._disclosures, {}
+            self._pending = 0
+        if not (decisions or alerts or disclosures):
+            return
+        from .models import AlertRow, DecisionRow, table_of
+
+        try:
+            with self.engine.begin() as connection:
+                if decisions:
+                    connection.execute(table_of(DecisionRow).insert(), decisions)
+                if alerts:
+                    connection.execute(table_of(AlertRow).insert(), alerts)
+                if disclosures:
+                    self.ledger.merge(connection, disclosures)
+            self.written += len(decisions) + len(alerts) + len(disclosures)
+        except Exception as e:  # noqa: BLE001 - kept for the next attempt, said once per kind
+            self.failures += 1
+            if self.failures == 1 or self.failures % 100 == 0:
+                log.error("scrapeguard: cannot write to the store %s: %s", self.url, e)
+            with self._lock:  # back to the front of the queue, unless the queue is too long
+                if self._pending >= 10 * self.max_pending:
+                    self.dropped += len(decisions) + len(alerts) + len(disclosures)
+                    log.error("scrapeguard: store queue full; %d records dropped", self.dropped)
+                else:
+                    self._decisions[:0] = decisions
+                    self._alerts[:0] = alerts
+                    for key, (names, unnamed) in disclosures.items():
+                        entry = self._disclosures.setdefault(key, [set(), 0])
+                        entry[0] |= names
+                        entry[1] += unnamed
+                    self._pending += len(decisions) + len(alerts) + len(disclosures)
+
+    def _run(self) -> None:
+        # A write starts every `flush_interval`, counted from the start of the last one, so a
+        # record waits at most that long plus one write.
+        next_at = time.monotonic() + self.flush_interval
+        while not self._closed:
+            self._wake.wait(max(0.0, next_at - time.monotonic()))
+            self._wake.clear()
+            next_at = time.monotonic() + self.flush_interval
+            started = time.monotonic()
+            self.flush()
+            self.last_write = time.monotonic() - started
+
+    def close(self) -> None:
+        """Write what is queued and stop the writer."""
+        self._closed = True
+        self._wake.set()
+        if self._writer.is_alive() and os.getpid() == self._pid:
+            self._writer.join(timeout=30)
+        self.flush()
+        self.engine.dispose()
+
+    # -- the audit log ----------------------------------------------------------------------
+
+    def audit(self, who: str, action: str, target: str, why: str, **detail: Any) -> None:
+        """Append to the audit log at once (what people do is never left in a queue)."""
+        self.ledger.audit(who, action, target, why, detail)
+
+    def audit_entries(self, since: float = 0.0) -> list[dict[str, Any]]:
+        """The audit log from `since` (wall-clock time), oldest first."""
+        from sqlalchemy import select
+
+        from .models import AuditRow, table_of
+
+        with self.engine.connect() as connection:
+            table = table_of(AuditRow)
+            rows = connection.execute(
+                select(table).where(table.c.time >= since).order_by(table.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+
+def wall_clock() -> float:
+    """Now, for what people do (queries, holds, purges)."""
+    return time.time()
