@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Guard
+from .engine import Decision, Guard
 from .events import RequestEvent
 from .policy import RANK
+from .site import Access
 from .state.actor import ActorState
 
 RESULT_VERSION = 1
@@ -49,15 +50,17 @@ def replay(
     events: Iterable[RequestEvent],
     progress: Callable[[int], None] | None = None,
     every: int = 50_000,
+    each: Callable[[RequestEvent, Access, Decision], None] | None = None,
 ) -> Replay:
-    """Feed `events` through `guard`, tallying activity per minute of event time."""
+    """Feed `events` through `guard`, tallying activity per minute of event time; `each` is
+    called with every event, what it touched and its decision (to keep them in a store)."""
     r = Replay()
     # Replay allocates millions of long-lived objects (actor states) and creates no reference
     # cycles; the cyclic collector would rescan them all again and again (40% of the time).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        _replay(guard, events, progress, every, r)
+        _replay(guard, events, progress, every, r, each)
     finally:
         gc.freeze()  # and keep the collector off them afterwards, while the report is built
         if enabled:
@@ -71,6 +74,7 @@ def _replay(
     progress: Callable[[int], None] | None,
     every: int,
     r: Replay,
+    each: Callable[[RequestEvent, Access, Decision], None] | None,
 ) -> None:
     buckets = r.buckets
     n = 0
@@ -78,6 +82,8 @@ def _replay(
     b = [0, 0, 0]
     start = end = 0.0  # the minute `b` counts, as [start, end)
     for event, access, decision in guard.evaluate_all(events):
+        if each is not None:
+            each(event, access, decision)
         t = event.time
         if first is None or t < first:
             first = t

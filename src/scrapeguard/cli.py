@@ -22,8 +22,9 @@ from .analyze import clock, iso, replay, result_document
 from .config import collect, load_file, parse_duration
 from .demo.commands import add_parsers as add_demo_parsers
 from .enforce.lists import AccessList
-from .engine import Guard
+from .engine import Decision, Guard
 from .errors import ConfigError, ScrapeguardError
+from .events import RequestEvent, ledger_actors
 from .ingest import (
     IngestStats,
     can_read_in_parallel,
@@ -34,8 +35,9 @@ from .ingest import (
 )
 from .integrations.loading import read_config
 from .policy import Policy, policy_from_document
-from .site import SiteModel, site_from_document
+from .site import Access, SiteModel, site_from_document
 from .state import open_state
+from .store.commands import add_parsers as add_store_parsers
 
 #: Under `run`, objects kept until the process exits: a replay's millions of actor states take
 #: a second to free one by one, for nothing when the process is about to end.
@@ -92,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     a.add_argument("--top", type=int, default=15, help="actors to list in the terminal (15)")
     a.add_argument("--state", default="memory://", help="state backend URL (memory://)")
+    a.add_argument(
+        "--store",
+        metavar="URL",
+        help="also keep decisions and the disclosure ledger in this store "
+        "(sqlite:///scrapeguard.db, postgresql://…; docs/store.md)",
+    )
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
     a.add_argument(
         "--jobs",
@@ -105,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     a.set_defaults(run=_analyze)
 
     add_demo_parsers(sub)
+    add_store_parsers(sub)
 
     for name, text in (
         ("block", "block an address, a range or an account on every node, now"),
@@ -192,6 +201,7 @@ def _analyze(args: argparse.Namespace) -> int:
     if fmt != "auto" and isinstance(fmt, str):
         get_format(fmt)
     guard = Guard(site, policy, state=open_state(args.state))
+    store, each = _recording(args.store)
     if _RETAIN:
         _RETAINED.append(guard)  # freed by the exit in `run`, not one object at a time
     stats = IngestStats()
@@ -201,9 +211,11 @@ def _analyze(args: argparse.Namespace) -> int:
     try:
         parallel = args.jobs == 2 or (args.jobs is None and can_read_in_parallel(logs))
         reader = read_events_parallel if parallel else read_events
-        r = replay(guard, reader(logs, fmt, stats), bar.update if bar else None)
+        r = replay(guard, reader(logs, fmt, stats), bar.update if bar else None, each=each)
     finally:
         guard.state.close()  # a shared state gets what is still waiting to be sent
+        if store is not None:
+            store.close()
         if bar is not None:
             bar.close()
     seconds = clock() - started
@@ -259,6 +271,23 @@ def _block(args: argparse.Namespace) -> int:
     finally:
         state.close()
     return EXIT_OK
+
+
+def _recording(url: str | None) -> tuple[Any, Any]:
+    """The store named by `--store` and what keeps each replayed request in it."""
+    if url is None:
+        return None, None
+    from .store import Store
+
+    store = Store(url)
+
+    def each(event: RequestEvent, access: Access, decision: Decision) -> None:
+        if decision.action != "allow":
+            store.record_decision(decision)
+        if access.disclosures:  # the site served them: the log is what happened
+            store.record_disclosure(ledger_actors(event), event.time, access.disclosures)
+
+    return store, each
 
 
 def _check_writable(path: str) -> None:

@@ -115,3 +115,12 @@ def fingerprint_of(event: RequestEvent) -> str:
         parts.append("al" if event.accept_language else "-")
     digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "replace"), digest_size=8)
     return digest.hexdigest()
+
+
+def ledger_actors(event: RequestEvent) -> list[str]:
+    """The actor keys under which the disclosure ledger records what `event` received: its
+    address, and its account when logged in."""
+    keys = ["ip:" + event.ip]
+    if event.account is not None:
+        keys.append("account:" + event.account)
+    return keys

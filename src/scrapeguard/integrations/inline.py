@@ -23,7 +23,7 @@ import time
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..enforce import pages
 from ..enforce.challenge import Challenges, load_secret
@@ -32,8 +32,8 @@ from ..enforce.lists import AccessList
 from ..enforce.pages import PASS_COOKIE, PASS_HEADER, Response
 from ..enforce.settings import EnforceSettings, globs_regex
 from ..engine import ALLOW, Decision, Guard
-from ..events import Disclosure, RequestEvent
-from ..site import Kind
+from ..events import Disclosure, RequestEvent, ledger_actors
+from ..site import Access, Kind
 from ..state import RedisState
 from .clientaddr import ClientAddress
 from .observe import InlineMetrics
@@ -126,6 +126,22 @@ class Protection:
         return tuple(self._disclosed)
 
 
+class Recorder(Protocol):
+    """Where decisions and disclosures are kept (`scrapeguard.store.Store`)."""
+
+    def record_decision(self, decision: Decision) -> None:
+        """Queue a decision."""
+
+    def record_disclosure(
+        self,
+        actors: list[str],
+        time_: float,
+        disclosures: tuple[Disclosure, ...],
+        withheld: frozenset[str] | None = None,
+    ) -> None:
+        """Queue that `actors` received `disclosures` (without the `withheld` fields)."""
+
+
 class Inline:
     """Runs the engine for a web app; one per process, shared by all requests."""
 
@@ -135,8 +151,10 @@ class Inline:
         settings: EnforceSettings | None = None,
         secret: bytes | None = None,
         can_wait: bool = False,
+        store: Recorder | None = None,
     ) -> None:
         self.guard = guard
+        self.store = store
         self.settings = s = settings if settings is not None else EnforceSettings()
         self.can_wait = can_wait
         self.clients = ClientAddress(guard.site.trusted_proxies, s.client_header)
@@ -263,6 +281,14 @@ class Inline:
             self._alerts = len(self.guard.alerts)
         if decision.action != "allow":
             self._log(p, decision)
+        answer = self._response(p, access, decision, elapsed)
+        if self.store is not None:
+            self._record(p, access, decision, served=answer is None)
+        return answer
+
+    def _response(
+        self, p: Protection, access: Access, decision: Decision, elapsed: float
+    ) -> Response | None:
         if elapsed > self.settings.time_budget:
             self.metrics.overruns.inc()
             return p.response
@@ -273,6 +299,18 @@ class Inline:
         if access.kind == Kind.STATIC:
             return None
         return self._answer(p, decision)
+
+    def _record(self, p: Protection, access: Access, decision: Decision, served: bool) -> None:
+        """Keep the decision, and who received whose data, in the store (queued)."""
+        store = self.store
+        assert store is not None
+        if decision.action != "allow":
+            store.record_decision(decision)
+        if served and access.disclosures:
+            withheld = self.guard.policy.degrade_fields if p.hidden_fields or p.decoy else None
+            store.record_disclosure(
+                ledger_actors(p.event), p.event.time, access.disclosures, withheld
+            )
 
     def _shape(self, p: Protection, decision: Decision) -> None:
         """Degrade and decoy change what the app renders, so the app must know beforehand."""

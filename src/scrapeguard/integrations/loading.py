@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 
 from ..config import Document, collect, load_document, load_file
@@ -28,7 +29,21 @@ def build_inline(config: str | None = None, can_wait: bool = False) -> Inline:
     doc = load_file(path) if path else load_document("{}", "(defaults)")
     site, policy, settings, state_url = read_config(doc)
     guard = Guard(site, policy, state=open_state(state_url))
-    return Inline(guard, settings, can_wait=can_wait)
+    url = store_of(doc)
+    store = None
+    if url is not None:
+        from ..store import Store
+
+        store = Store(url)
+        atexit.register(store.close)  # what is queued is written when the app stops
+    return Inline(guard, settings, can_wait=can_wait, store=store)
+
+
+def store_of(doc: Document) -> str | None:
+    """The store URL of `doc` (`store: sqlite:///scrapeguard.db`), if it has one."""
+    if isinstance(doc.data, dict) and doc.data.get("store") is not None:
+        return str(doc.data["store"])
+    return None
 
 
 def read_config(doc: Document) -> tuple[SiteModel, Policy, EnforceSettings, str]:

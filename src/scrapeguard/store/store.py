@@ -93,14 +93,19 @@ class Store:
             self._added(1)
 
     def record_disclosure(
-        self, actors: Iterable[str], time_: float, disclosures: Iterable[Disclosure]
+        self,
+        actors: Iterable[str],
+        time_: float,
+        disclosures: Iterable[Disclosure],
+        withheld: frozenset[str] | None = None,
     ) -> None:
-        """Queue in the ledger that each of `actors` received `disclosures` at `time_`."""
+        """Queue in the ledger that each of `actors` received `disclosures` at `time_`, without
+        the `withheld` fields (a degraded or decoy page)."""
         day = int(time_ // DAY)
         added = 0
         with self._lock:
             for d in disclosures:
-                fields = tuple(sorted(d.fields))
+                fields = tuple(sorted(f for f in d.fields if not withheld or f not in withheld))
                 for actor in actors:
                     entry = self._disclosures.get((actor, day, fields))
                     if entry is None:

@@ -1,0 +1,179 @@
+"""`scrapeguard db upgrade` and `scrapeguard ledger who-received | exposure`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from typing import Any
+
+from ..config import load_file
+from ..errors import ScrapeguardError
+
+EXIT_OK = 0
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the store's commands to the `scrapeguard` command line."""
+    d = sub.add_parser("db", help="the store's database: create or upgrade its schema")
+    ds = d.add_subparsers(dest="db_command", required=True)
+    du = ds.add_parser(
+        "upgrade",
+        help="create the store's tables, or bring them to this version's schema",
+        description="Create the store's tables in an empty database, or migrate an older one.",
+    )
+    _where(du)
+    du.set_defaults(run=_upgrade)
+
+    led = sub.add_parser(
+        "ledger",
+        help="who received whose personal data (every question is written to the audit log)",
+    )
+    ls = led.add_subparsers(dest="ledger_command", required=True)
+    w = ls.add_parser("who-received", help="the actors that received one person's data")
+    w.add_argument("subject", help="the person's id on your site (as the site model reads it)")
+    e = ls.add_parser("exposure", help="whose data one or more actors (a campaign) received")
+    e.add_argument(
+        "--actor",
+        action="append",
+        required=True,
+        metavar="KEY",
+        help="an actor key (ip:203.0.113.9, account:alice, net:203.0.113.0/24); repeat",
+    )
+    for p in (w, e):
+        p.add_argument("--why", required=True, help="why you ask (kept in the audit log)")
+        p.add_argument("--since", help="first day, YYYY-MM-DD (default: 90 days ago)")
+        p.add_argument("--until", help="last day, YYYY-MM-DD (default: today)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        _where(p)
+    w.set_defaults(run=_who_received)
+    e.set_defaults(run=_exposure)
+
+
+def _where(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--store",
+        help="database URL (default: `store:` of --config, else sqlite:///scrapeguard.db)",
+    )
+    p.add_argument(
+        "--config",
+        default=os.environ.get("SCRAPEGUARD_CONFIG"),
+        help="the configuration file (default: $SCRAPEGUARD_CONFIG)",
+    )
+
+
+def store_url(args: argparse.Namespace) -> str:
+    """The store URL named by `--store`, else by the config file, else the default."""
+    from ..integrations.loading import store_of
+    from .db import DEFAULT_URL
+
+    if args.store:
+        return str(args.store)
+    if args.config:
+        found = store_of(load_file(args.config))
+        if found:
+            return found
+    return DEFAULT_URL
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from .db import redact, upgrade
+
+    url = store_url(args)
+    try:
+        before, after = upgrade(url)
+    except ScrapeguardError:
+        raise
+    except Exception as e:  # noqa: BLE001 - the database's own message says what is wrong
+        raise ScrapeguardError(f"cannot upgrade {redact(url)}: {e}") from None
+    if before == after:
+        print(f"{redact(url)}: schema {after}, up to date")
+    else:
+        print(f"{redact(url)}: schema {before or '(empty)'} -> {after}")
+    return EXIT_OK
+
+
+def _days(args: argparse.Namespace) -> tuple[int, int]:
+    today = dt.datetime.now(dt.UTC).date()
+    try:
+        last = dt.date.fromisoformat(args.until) if args.until else today
+        first = dt.date.fromisoformat(args.since) if args.since else last - dt.timedelta(days=90)
+    except ValueError as e:
+        raise ScrapeguardError(f"--since/--until: {e}") from None
+    epoch = dt.date(1970, 1, 1)
+    return (first - epoch).days, (last - epoch).days
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from .store import Store
+
+    return Store(store_url(args))
+
+
+def _who_received(args: argparse.Namespace) -> int:
+    first, last = _days(args)
+    store = _open(args)
+    try:
+        receipts = store.ledger.who_received(
+            args.subject, first, last, who=getpass.getuser(), why=args.why
+        )
+    finally:
+        store.close()
+    rows = [
+        {
+            "actor": r.actor,
+            "first_day": _day(r.first_day),
+            "last_day": _day(r.last_day),
+            "fields": list(r.fields),
+        }
+        for r in receipts
+    ]
+    if args.json:
+        json.dump({"subject": args.subject, "received_by": rows}, sys.stdout, indent=1)
+        print()
+        return EXIT_OK
+    if not rows:
+        print(f"nobody received {args.subject}'s data from {_day(first)} to {_day(last)}")
+    for row in rows:
+        print(
+            f"{row['actor']:<40} {row['first_day']} → {row['last_day']}  {', '.join(row['fields'])}"
+        )
+    return EXIT_OK
+
+
+def _exposure(args: argparse.Namespace) -> int:
+    first, last = _days(args)
+    store = _open(args)
+    try:
+        e = store.ledger.received(args.actor, first, last, who=getpass.getuser(), why=args.why)
+    finally:
+        store.close()
+    doc = {
+        "actors": args.actor,
+        "from": _day(first),
+        "to": _day(last),
+        "people": e.people,
+        "unnamed_people_on_list_pages": e.unnamed,
+        "people_by_field": e.by_field,
+        "days": e.days,
+    }
+    if args.json:
+        json.dump(doc, sys.stdout, indent=1)
+        print()
+        return EXIT_OK
+    print(
+        f"{e.people:,} people's data received by {len(args.actor)} actor(s), "
+        f"{_day(first)} → {_day(last)}, on {e.days} day(s)"
+    )
+    for name, count in e.by_field.items():
+        print(f"  {name:<20} {count:>10,}")
+    if e.unnamed:
+        print(f"  and up to {e.unnamed:,} people on list pages whose members the log does not name")
+    return EXIT_OK
+
+
+def _day(day: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()

@@ -1,0 +1,128 @@
+"""What reaches the store: from the middleware, from `analyze --store`, and the CLI around it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from inline_apps import BROWSER, CONFIG, PROXY, SECRET, starlette_app
+
+from scrapeguard.cli import main
+from scrapeguard.config import load_document
+from scrapeguard.engine import Guard, NoNetworkInfo
+from scrapeguard.integrations.inline import Inline
+from scrapeguard.integrations.loading import read_config
+from scrapeguard.state import open_state
+from scrapeguard.store import Store
+
+EVER = ["--since", "2000-01-01", "--until", "2100-01-01"]
+
+
+def test_the_middleware_records_what_was_served_and_what_was_decided(store_url: str) -> None:
+    from starlette.testclient import TestClient
+
+    site, policy, settings, _ = read_config(
+        load_document(CONFIG.replace("MODE", "enforce").replace("ON_ERROR", "open"), "t.yaml")
+    )
+    store = Store(store_url, flush_interval=60)
+    guard = Guard(site, policy, open_state("memory://"), NoNetworkInfo())
+    client = TestClient(
+        starlette_app(Inline(guard, settings, secret=SECRET, store=store)), client=(PROXY, 5000)
+    )
+    headers = {**BROWSER, "x-forwarded-for": "198.51.100.7"}
+    statuses = [client.get(f"/u/person{i}", headers=headers).status_code for i in range(40)]
+    store.flush()
+    served = statuses.count(200)
+    assert 0 < served < 40  # the guest quota stopped the rest
+    e = store.ledger.received(["ip:198.51.100.7"], 0, 10**6, who="test", why="test")
+    assert e.people == served
+    assert e.by_field == {"bio": served, "email": served, "name": served, "phone": served}
+    with store.engine.connect() as c:
+        actions = {r[0] for r in c.exec_driver_sql("SELECT enforced FROM decisions")}
+    assert "require_login" in actions
+    store.close()
+
+
+def test_db_upgrade_then_analyze_into_the_store_then_ask_the_ledger(
+    empty_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade", "--store", empty_url]) == 0
+    assert "(empty) -> 0002" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--store", empty_url]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+    report = tmp_path / "report.json"
+    assert (
+        main(["analyze", "--sample", "--no-progress", "--store", empty_url, "--json", str(report)])
+        == 0
+    )
+    capsys.readouterr()
+    doc = json.loads(report.read_text())
+    top = doc["actors"][0]
+    assert top["subjects"] > 0
+    key = f"{top['kind']}:{top['key']}"
+    assert (
+        main(
+            [
+                "ledger",
+                "exposure",
+                "--actor",
+                key,
+                "--why",
+                "test",
+                "--store",
+                empty_url,
+                "--json",
+                *EVER,
+            ]
+        )
+        == 0
+    )
+    exposure = json.loads(capsys.readouterr().out)
+    assert exposure["people"] + exposure["unnamed_people_on_list_pages"] > 0
+
+    store = Store(empty_url)
+    try:
+        with store.engine.connect() as c:
+            subject = c.exec_driver_sql("SELECT value FROM ledger_subjects LIMIT 1").scalar()
+            decisions = c.exec_driver_sql("SELECT count(*) FROM decisions").scalar()
+        assert decisions > 0
+    finally:
+        store.close()
+    assert (
+        main(
+            [
+                "ledger",
+                "who-received",
+                str(subject),
+                "--why",
+                "access request",
+                "--store",
+                empty_url,
+                "--json",
+                *EVER,
+            ]
+        )
+        == 0
+    )
+    received = json.loads(capsys.readouterr().out)["received_by"]
+    assert received and all(r["actor"].startswith(("ip:", "account:")) for r in received)
+    store = Store(empty_url)
+    try:
+        assert [a["why"] for a in store.audit_entries()] == ["test", "access request"]
+    finally:
+        store.close()
+
+
+def test_ledger_questions_need_a_reason(empty_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["ledger", "who-received", "u1", "--store", empty_url])
+    assert "--why" in capsys.readouterr().err
+
+
+def test_an_old_database_is_named_with_the_fix(
+    empty_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ledger", "who-received", "u1", "--why", "x", "--store", empty_url]) == 1
+    assert "scrapeguard db upgrade" in capsys.readouterr().err
