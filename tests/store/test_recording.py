@@ -48,7 +48,7 @@ def test_db_upgrade_then_analyze_into_the_store_then_ask_the_ledger(
     empty_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["db", "upgrade", "--store", empty_url]) == 0
-    assert "(empty) -> 0002" in capsys.readouterr().out
+    assert "(empty) -> 0003" in capsys.readouterr().out
     assert main(["db", "upgrade", "--store", empty_url]) == 0
     assert "up to date" in capsys.readouterr().out
 
@@ -126,3 +126,99 @@ def test_an_old_database_is_named_with_the_fix(
 ) -> None:
     assert main(["ledger", "who-received", "u1", "--why", "x", "--store", empty_url]) == 1
     assert "scrapeguard db upgrade" in capsys.readouterr().err
+
+
+def test_purge_export_and_hold_from_the_command_line(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from support import T0
+
+    from scrapeguard.engine import Decision
+    from scrapeguard.events import Disclosure
+
+    store = Store(store_url)
+    store.record_decision(
+        Decision(
+            "block",
+            "account",
+            "account:mallory",
+            60.0,
+            "threshold/block",
+            ("took 400 people",),
+            95,
+            False,
+            "block",
+            T0,
+        )
+    )
+    store.record_disclosure(["account:mallory"], T0, [Disclosure("alice", ("name", "phone"))])
+    store.close()
+    where = ["--store", store_url]
+    assert (
+        main(
+            [
+                "privacy",
+                "hold",
+                "case-9",
+                "--actor",
+                "account:mallory",
+                "--until",
+                "2026-12-31",
+                "--why",
+                "police request",
+                *where,
+            ]
+        )
+        == 0
+    )
+    assert "held until the end of 2026-12-31" in capsys.readouterr().out
+    out = tmp_path / "export.json"
+    assert (
+        main(
+            [
+                "privacy",
+                "export",
+                "--account",
+                "mallory",
+                "--why",
+                "access request 5",
+                "--out",
+                str(out),
+                *where,
+            ]
+        )
+        == 0
+    )
+    assert "1 decisions" in capsys.readouterr().out
+    doc = json.loads(out.read_text())
+    assert doc["decisions"][0]["reasons"] == ["took 400 people"]
+    assert doc["received"][0]["fields"] == ["name", "phone"]
+    assert (
+        main(
+            [
+                "privacy",
+                "export",
+                "--ip",
+                "203.0.113.1",
+                "--subject",
+                "alice",
+                "--why",
+                "access request 6",
+                *where,
+            ]
+        )
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["decisions"] == [] and doc["your_data_shown"][0]["to"] == "account"
+    assert main(["purge", "--now", "2026-12-01", *where]) == 0
+    assert "1 actors under legal hold" in capsys.readouterr().out
+    assert main(["purge", "--now", "2027-06-01", *where]) == 0  # the hold has ended
+    capsys.readouterr()
+    store = Store(store_url)
+    try:
+        with store.engine.connect() as c:
+            assert c.exec_driver_sql("SELECT count(*) FROM decisions").scalar() == 0
+        assert main(["purge", "--now", "yesterday", *where]) == 1
+    finally:
+        store.close()

@@ -33,8 +33,9 @@ def build_inline(config: str | None = None, can_wait: bool = False) -> Inline:
     store = None
     if url is not None:
         from ..store import Store
+        from ..store.privacy import retention_from_document
 
-        store = Store(url)
+        store = Store(url, retention=retention_from_document(doc), purge_every=86400.0)
         atexit.register(store.close)  # what is queued is written when the app stops
     return Inline(guard, settings, can_wait=can_wait, store=store)
 

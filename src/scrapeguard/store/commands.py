@@ -52,6 +52,48 @@ def add_parsers(sub: Any) -> None:
     w.set_defaults(run=_who_received)
     e.set_defaults(run=_exposure)
 
+    pu = sub.add_parser(
+        "purge",
+        help="apply the retention periods now: pseudonymise, delete, destroy old keys",
+        description="Pseudonymise addresses and account ids past their raw period, delete what "
+        "is past retention (except evidence under legal hold) and destroy the pseudonym keys "
+        "of purged periods (docs/store.md). A running middleware does this once a day.",
+    )
+    pu.add_argument("--now", help="as of this time, YYYY-MM-DD[THH:MM] UTC (default: now)")
+    _where(pu)
+    pu.set_defaults(run=_purge)
+
+    pr = sub.add_parser("privacy", help="a person's access request; legal holds")
+    ps = pr.add_subparsers(dest="privacy_command", required=True)
+    ex = ps.add_parser(
+        "export", help="everything the store holds about one account or address, as JSON"
+    )
+    who = ex.add_mutually_exclusive_group(required=True)
+    who.add_argument("--account", help="the account id")
+    who.add_argument("--ip", help="the address")
+    ex.add_argument(
+        "--subject",
+        help="their id as a subject on the site: also say who was "
+        "shown their data (default: the account id)",
+    )
+    ex.add_argument("--why", required=True, help="the request it answers (kept in the audit log)")
+    ex.add_argument("--out", help="write the JSON to this file (default: standard output)")
+    _where(ex)
+    ex.set_defaults(run=_export)
+    ho = ps.add_parser("hold", help="keep a case's evidence raw and whole until a date")
+    ho.add_argument("case", help="the case's name or number")
+    ho.add_argument(
+        "--actor",
+        action="append",
+        required=True,
+        metavar="KEY",
+        help="an actor key (ip:203.0.113.9, account:mallory); repeat",
+    )
+    ho.add_argument("--until", required=True, help="last day of the hold, YYYY-MM-DD")
+    ho.add_argument("--why", required=True, help="why (kept in the audit log)")
+    _where(ho)
+    ho.set_defaults(run=_hold)
+
 
 def _where(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -108,9 +150,68 @@ def _days(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def _open(args: argparse.Namespace) -> Any:
+    from .privacy import Retention, retention_from_document
     from .store import Store
 
-    return Store(store_url(args))
+    retention = retention_from_document(load_file(args.config)) if args.config else Retention()
+    return Store(store_url(args), retention=retention)
+
+
+def _purge(args: argparse.Namespace) -> int:
+    import time
+
+    now = time.time()
+    if args.now:
+        try:
+            now = dt.datetime.fromisoformat(args.now).replace(tzinfo=dt.UTC).timestamp()
+        except ValueError as e:
+            raise ScrapeguardError(f"--now: {e}") from None
+    store = _open(args)
+    try:
+        done = store.purge(now, who=getpass.getuser())
+    finally:
+        store.close()
+    print(
+        f"pseudonymised {done.pseudonymised:,} records, deleted {done.deleted:,}, destroyed "
+        f"{done.keys_destroyed:,} pseudonym keys; {done.held:,} actors under legal hold"
+    )
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    actor = f"account:{args.account}" if args.account else f"ip:{args.ip}"
+    subject = args.subject or args.account
+    store = _open(args)
+    try:
+        doc = store.export(actor, subject, who=getpass.getuser(), why=args.why)
+    finally:
+        store.close()
+    text = json.dumps(doc, indent=1, default=str) + "\n"
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as out:
+            out.write(text)
+        print(
+            f"wrote {args.out}: {len(doc['decisions'])} decisions, "
+            f"{len(doc['received'])} days of data received"
+        )
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _hold(args: argparse.Namespace) -> int:
+    try:
+        until = dt.date.fromisoformat(args.until) + dt.timedelta(days=1)
+    except ValueError as e:
+        raise ScrapeguardError(f"--until: {e}") from None
+    end = dt.datetime.combine(until, dt.time(), dt.UTC).timestamp()
+    store = _open(args)
+    try:
+        store.hold(args.case, args.actor, end, who=getpass.getuser(), why=args.why)
+    finally:
+        store.close()
+    print(f"case {args.case}: {len(args.actor)} actor(s) held until the end of {args.until}")
+    return EXIT_OK
 
 
 def _who_received(args: argparse.Namespace) -> int:

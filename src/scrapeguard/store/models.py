@@ -160,3 +160,28 @@ class LedgerRow(Base):
     bitmap: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_ledger_day", "day"),)
+
+
+class PseudonymKeyRow(Base):
+    """The key that turns actor keys of one period into pseudonyms; deleted (destroyed) when
+    the last data it links is purged, so that old pseudonyms can never be linked again."""
+
+    __tablename__ = "pseudonym_keys"
+
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+    created: Mapped[float] = mapped_column(Float)
+
+
+class LegalHoldRow(Base):
+    """Evidence of a case kept as it is, raw and whole, until `until`."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_name: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(300), index=True)
+    until: Mapped[float] = mapped_column(Float)
+    created: Mapped[float] = mapped_column(Float)
+    who: Mapped[str] = mapped_column(String(200))
+    why: Mapped[str] = mapped_column(Text)

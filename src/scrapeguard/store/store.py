@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError
 from ..events import Disclosure
 from . import db
+from .privacy import Purged, Retention, export, purge
 
 if TYPE_CHECKING:
     from ..engine import Decision
@@ -31,8 +32,15 @@ class Store:
     """The decisions, alerts, actor summaries and disclosure ledger of one deployment."""
 
     def __init__(
-        self, url: str = db.DEFAULT_URL, flush_interval: float = 1.0, max_pending: int = 50_000
+        self,
+        url: str = db.DEFAULT_URL,
+        flush_interval: float = 1.0,
+        max_pending: int = 50_000,
+        retention: Retention | None = None,
+        purge_every: float = 0.0,
     ) -> None:
+        """Open the store at `url` (its schema must be current). With `purge_every` (seconds),
+        the writer also applies `retention` that often, on the wall clock."""
         from .ledger import Ledger
 
         self.url = db.redact(url)
@@ -49,6 +57,9 @@ class Store:
             )
         self.flush_interval = flush_interval
         self.max_pending = max_pending
+        self.retention = retention if retention is not None else Retention()
+        self.purge_every = purge_every
+        self._next_purge = time.monotonic()  # at start, then every `purge_every`
         self.ledger = Ledger(self.engine)
         self.written = 0
         self.failures = 0
@@ -172,6 +183,12 @@ class Store:
             started = time.monotonic()
             self.flush()
             self.last_write = time.monotonic() - started
+            if self.purge_every and started >= self._next_purge:
+                self._next_purge = started + self.purge_every
+                try:
+                    self.purge(wall_clock())
+                except Exception as e:  # noqa: BLE001 - tried again at the next turn
+                    log.error("scrapeguard: scheduled purge of %s failed: %s", self.url, e)
 
     def close(self) -> None:
         """Write what is queued and stop the writer."""
@@ -181,6 +198,50 @@ class Store:
             self._writer.join(timeout=30)
         self.flush()
         self.engine.dispose()
+
+    # -- privacy ----------------------------------------------------------------------------
+
+    def purge(self, now: float, who: str = "scheduled purge") -> Purged:
+        """Pseudonymise and delete what `retention` says is due at `now`; destroy the keys
+        of purged periods. Writes what it did to the audit log."""
+        self.flush()
+        with self.engine.begin() as connection:
+            done = purge(connection, self.retention, now)
+        self.audit(who, "purge", "*", "retention", **done.__dict__, now=now)
+        return done
+
+    def hold(self, case: str, actors: Iterable[str], until: float, *, who: str, why: str) -> None:
+        """Keep everything about `actors` raw and whole until `until` (a legal hold)."""
+        from .models import LegalHoldRow, table_of
+
+        actors = list(actors)
+        now = wall_clock()
+        with self.engine.begin() as connection:
+            connection.execute(
+                table_of(LegalHoldRow).insert(),
+                [
+                    {
+                        "case_name": case,
+                        "actor": a,
+                        "until": until,
+                        "created": now,
+                        "who": who,
+                        "why": why,
+                    }
+                    for a in actors
+                ],
+            )
+        self.audit(who, "hold", ",".join(actors[:20]), why, case=case, until=until)
+
+    def export(
+        self, actor: str, subject: str | None = None, *, who: str, why: str
+    ) -> dict[str, Any]:
+        """Everything held about `actor` (and, as `subject`, who was shown their data), for
+        a person's access request; audited."""
+        self.audit(who, "privacy.export", actor, why, subject=subject)
+        self.flush()
+        with self.engine.connect() as connection:
+            return export(connection, actor, subject, self.retention.period)
 
     # -- the audit log ----------------------------------------------------------------------
 
