@@ -215,6 +215,10 @@ def _analyze(args: argparse.Namespace) -> int:
     finally:
         guard.state.close()  # a shared state gets what is still waiting to be sent
         if store is not None:
+            for state in guard.state:
+                if state.peak or state.bot or state.verdict != "allow":
+                    store.record_actor(state)
+            store.sync_partners(policy.partners)
             store.close()
         if bar is not None:
             bar.close()

@@ -128,3 +128,29 @@ def test_retention_is_configured_per_record_type() -> None:
         retention_from_document(load_document("retention: {ledger: {raw: 100d}}", "r.yaml"))
     with pytest.raises(ConfigError, match="retention.logs"):
         retention_from_document(load_document("retention: {logs: 1d}", "r.yaml"))
+
+
+def test_actor_summaries_follow_their_decisions(store_url: str) -> None:
+    from scrapeguard.state.actor import ActorState
+
+    store = Store(store_url, flush_interval=60)
+    try:
+        for key in (PLAIN, BLOCKED):
+            state = ActorState(key, T0)
+            state.verdict = "block" if key == BLOCKED else "throttle"
+            store.record_actor(state)
+        store.record_decision(_decision(BLOCKED, "block", T0))
+        store.flush()
+        assert _actors_keys(store) == {PLAIN, BLOCKED}
+        store.purge(T0 + 9 * DAY)
+        keys = _actors_keys(store)
+        assert BLOCKED in keys and PLAIN not in keys and len(keys) == 2
+        store.purge(T0 + 95 * DAY)
+        assert _actors_keys(store) == set()
+    finally:
+        store.close()
+
+
+def _actors_keys(store: Store) -> set[str]:
+    with store.engine.connect() as c:
+        return {r[0] for r in c.exec_driver_sql("SELECT key FROM actors")}

@@ -41,6 +41,9 @@ def test_the_middleware_records_what_was_served_and_what_was_decided(store_url: 
     with store.engine.connect() as c:
         actions = {r[0] for r in c.exec_driver_sql("SELECT enforced FROM decisions")}
     assert "require_login" in actions
+    with store.engine.connect() as c:
+        summaries = {r[0] for r in c.exec_driver_sql("SELECT key FROM actors")}
+    assert summaries == {"ip:198.51.100.7"}
     store.close()
 
 
@@ -87,7 +90,9 @@ def test_db_upgrade_then_analyze_into_the_store_then_ask_the_ledger(
         with store.engine.connect() as c:
             subject = c.exec_driver_sql("SELECT value FROM ledger_subjects LIMIT 1").scalar()
             decisions = c.exec_driver_sql("SELECT count(*) FROM decisions").scalar()
+            actors = {r[0] for r in c.exec_driver_sql("SELECT key FROM actors")}
         assert decisions > 0
+        assert key in actors  # the flagged actors' summaries
     finally:
         store.close()
     assert (

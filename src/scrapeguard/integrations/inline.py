@@ -132,6 +132,12 @@ class Recorder(Protocol):
     def record_decision(self, decision: Decision) -> None:
         """Queue a decision."""
 
+    def record_actor(self, state: Any) -> None:
+        """Queue an actor's summary."""
+
+    def record_alert(self, time_: float, kind: str, subject: str, detail: dict[str, Any]) -> None:
+        """Queue an alert."""
+
     def record_disclosure(
         self,
         actors: list[str],
@@ -278,6 +284,9 @@ class Inline:
         if len(self.guard.alerts) > self._alerts:
             for trip in self.guard.alerts[self._alerts :]:
                 log.warning("scrapeguard: breaker tripped: %s", trip.message)
+                if self.store is not None:
+                    detail = {"message": trip.message, "count": trip.count}
+                    self.store.record_alert(trip.time, "breaker", trip.rule, detail)
             self._alerts = len(self.guard.alerts)
         if decision.action != "allow":
             self._log(p, decision)
@@ -306,6 +315,9 @@ class Inline:
         assert store is not None
         if decision.action != "allow":
             store.record_decision(decision)
+            state = self.guard.state.get(decision.key)
+            if state is not None:
+                store.record_actor(state)
         if served and access.disclosures:
             withheld = self.guard.policy.degrade_fields if p.hidden_fields or p.decoy else None
             store.record_disclosure(

@@ -36,6 +36,7 @@ def build_inline(config: str | None = None, can_wait: bool = False) -> Inline:
         from ..store.privacy import retention_from_document
 
         store = Store(url, retention=retention_from_document(doc), purge_every=86400.0)
+        store.sync_partners(policy.partners)
         atexit.register(store.close)  # what is queued is written when the app stops
     return Inline(guard, settings, can_wait=can_wait, store=store)
 

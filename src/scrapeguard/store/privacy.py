@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 
 from ..config import Document, Errors
 from .models import (
+    ActorRow,
     AlertRow,
     AuditRow,
     DecisionRow,
@@ -145,6 +146,7 @@ def purge(connection: Any, retention: Retention, now: float) -> Purged:
     pseudonyms = Pseudonyms(connection, retention.period)
     _decisions(connection, retention.decisions, now, held, pseudonyms, out)
     _ledger(connection, retention.ledger, now, held, pseudonyms, out)
+    _actors(connection, retention.decisions, now, held, pseudonyms, out)
     for model, keep in ((AlertRow, retention.alerts), (AuditRow, retention.audit)):
         table = table_of(model)
         out.deleted += connection.execute(delete(table).where(table.c.time < now - keep)).rowcount
@@ -197,6 +199,26 @@ def _decisions(
             updates,
         )
         out.pseudonymised += len(updates)
+
+
+def _actors(
+    connection: Any, keep: Keep, now: float, held: set[str], pseudonyms: Pseudonyms, out: Purged
+) -> None:
+    """Actor summaries follow their actor's decisions, by the time it was last seen."""
+    table = table_of(ActorRow)
+    flagged = _flagged(connection)
+    for key, last in connection.execute(select(table.c.key, table.c.last_seen)).all():
+        if key in held:
+            continue
+        if last < now - keep.pseudonymised:
+            out.deleted += connection.execute(delete(table).where(table.c.key == key)).rowcount
+        elif last < now - keep.raw and not key.startswith(PSEUDONYM):
+            if key in flagged and last >= now - keep.flagged_raw:
+                continue
+            pseudonym = pseudonyms.of(key, last)
+            connection.execute(delete(table).where(table.c.key == pseudonym))
+            connection.execute(table.update().where(table.c.key == key).values(key=pseudonym))
+            out.pseudonymised += 1
 
 
 def _ledger(

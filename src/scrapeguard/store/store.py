@@ -70,6 +70,7 @@ class Store:
         self._closed = False
         self._decisions: list[dict[str, Any]] = []
         self._alerts: list[dict[str, Any]] = []
+        self._actors: dict[str, dict[str, Any]] = {}
         self._disclosures: dict[tuple[str, int, tuple[str, ...]], list[Any]] = {}
         self._pending = 0
         self._pid = os.getpid()
@@ -102,6 +103,43 @@ class Store:
         with self._lock:
             self._alerts.append({"time": time_, "kind": kind, "subject": subject, "detail": detail})
             self._added(1)
+
+    def record_actor(self, state: Any) -> None:
+        """Queue the summary of an actor (an `ActorState`) that was flagged or decided on."""
+        held = sorted(state.reasons_by_rule.values(), reverse=True) if state.reasons_by_rule else []
+        row = {
+            "key": state.key,
+            "first_seen": state.first,
+            "last_seen": state.last,
+            "requests": state.requests,
+            "people": state.distinct_people,
+            "peak": int(state.peak),
+            "verdict": state.verdict,
+            "reasons": [reason for _, reason in held],
+            "updated": wall_clock(),
+        }
+        with self._lock:
+            self._actors[state.key] = row
+            self._added(1)
+
+    def sync_partners(self, partners: Iterable[Any]) -> None:
+        """Make the `partners` table say what the policy's `partners:` say (at once)."""
+        from .models import PartnerRow, table_of
+
+        rows = [
+            {
+                "name": p.name,
+                "purpose": p.purpose,
+                "expires": p.expires,
+                "people_per_day": p.people_per_day,
+            }
+            for p in partners
+        ]
+        table = table_of(PartnerRow)
+        with self.engine.begin() as connection:
+            connection.execute(table.delete())
+            if rows:
+                connection.execute(table.insert(), rows)
 
     def record_disclosure(
         self,
@@ -141,10 +179,11 @@ class Store:
             decisions, self._decisions = self._decisions, []
             alerts, self._alerts = self._alerts, []
             disclosures, self._disclosures = self._disclosures, {}
+            actors, self._actors = self._actors, {}
             self._pending = 0
-        if not (decisions or alerts or disclosures):
+        if not (decisions or alerts or disclosures or actors):
             return
-        from .models import AlertRow, DecisionRow, table_of
+        from .models import ActorRow, AlertRow, DecisionRow, table_of
 
         try:
             with self.engine.begin() as connection:
@@ -154,14 +193,20 @@ class Store:
                     connection.execute(table_of(AlertRow).insert(), alerts)
                 if disclosures:
                     self.ledger.merge(connection, disclosures)
-            self.written += len(decisions) + len(alerts) + len(disclosures)
+                if actors:
+                    table = table_of(ActorRow)
+                    keys = list(actors)
+                    for i in range(0, len(keys), 500):
+                        connection.execute(table.delete().where(table.c.key.in_(keys[i : i + 500])))
+                    connection.execute(table.insert(), list(actors.values()))
+            self.written += len(decisions) + len(alerts) + len(disclosures) + len(actors)
         except Exception as e:  # noqa: BLE001 - kept for the next attempt, said once per kind
             self.failures += 1
             if self.failures == 1 or self.failures % 100 == 0:
                 log.error("scrapeguard: cannot write to the store %s: %s", self.url, e)
             with self._lock:  # back to the front of the queue, unless the queue is too long
                 if self._pending >= 10 * self.max_pending:
-                    self.dropped += len(decisions) + len(alerts) + len(disclosures)
+                    self.dropped += len(decisions) + len(alerts) + len(disclosures) + len(actors)
                     log.error("scrapeguard: store queue full; %d records dropped", self.dropped)
                 else:
                     self._decisions[:0] = decisions
@@ -170,7 +215,9 @@ class Store:
                         entry = self._disclosures.setdefault(key, [set(), 0])
                         entry[0] |= names
                         entry[1] += unnamed
-                    self._pending += len(decisions) + len(alerts) + len(disclosures)
+                    for actor, row in actors.items():
+                        self._actors.setdefault(actor, row)
+                    self._pending += len(decisions) + len(alerts) + len(disclosures) + len(actors)
 
     def _run(self) -> None:
         # A write starts every `flush_interval`, counted from the start of the last one, so a
