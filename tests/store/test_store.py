@@ -168,3 +168,14 @@ def test_a_kill_9_loses_at_most_the_flush_interval(store_url: str) -> None:
     assert count > 5000  # it was writing heavily
     assert count == last_seq + 1  # nothing missing before the last record kept
     assert killed_at - last_time <= interval + 0.5, killed_at - last_time
+
+
+def test_the_audit_log_cannot_be_rewritten(store_url: str) -> None:
+    store = Store(store_url)
+    try:
+        store.audit("ana", "ledger.received", "ip:203.0.113.9", "case 12")
+        with pytest.raises(Exception, match="append-only"), store.engine.begin() as c:
+            c.exec_driver_sql("UPDATE audit_log SET why = 'nothing to see'")
+        assert [a["why"] for a in store.audit_entries()] == ["case 12"]
+    finally:
+        store.close()

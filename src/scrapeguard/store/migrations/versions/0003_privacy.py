@@ -1,4 +1,5 @@
-"""Privacy of the store's own data: pseudonym keys per period, and legal holds.
+"""Privacy of the store's own data: pseudonym keys per period, legal holds, and an audit log
+that refuses to be rewritten (entries are only added, and deleted by retention).
 
 Revision ID: 0003
 Revises: 0002
@@ -32,8 +33,29 @@ def upgrade() -> None:
         sa.Column("why", sa.Text, nullable=False),
     )
 
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION scrapeguard_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION scrapeguard_audit_append_only()"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        )
+
 
 def downgrade() -> None:
     """Drop them."""
+    op.execute(
+        "DROP TRIGGER audit_log_append_only"
+        + (" ON audit_log" if op.get_bind().dialect.name == "postgresql" else "")
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION scrapeguard_audit_append_only()")
     op.drop_table("legal_holds")
     op.drop_table("pseudonym_keys")
