@@ -17,7 +17,6 @@ from sqlalchemy import and_, bindparam, select, tuple_
 
 from .models import AuditRow, FieldSetRow, LedgerRow, SubjectRow, table_of
 
-DAY = 86400
 CHUNK = 500  # values per IN (...) list
 
 
@@ -274,7 +273,3 @@ class Ledger:
                 for number, text in connection.execute(select(table.c.id, table.c.fields))
             }
 
-
-def days_between(start: float, end: float) -> tuple[int, int]:
-    """The days (since the epoch) of two times."""
-    return int(start // DAY), int(end // DAY)

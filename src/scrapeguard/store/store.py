@@ -64,7 +64,6 @@ class Store:
         self.written = 0
         self.failures = 0
         self.dropped = 0
-        self.last_write = 0.0  # seconds the last write took
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closed = False
@@ -116,7 +115,7 @@ class Store:
             "peak": int(state.peak),
             "verdict": state.verdict,
             "reasons": [reason for _, reason in held],
-            "updated": wall_clock(),
+            "updated": time.time(),
         }
         with self._lock:
             self._actors[state.key] = row
@@ -229,11 +228,10 @@ class Store:
             next_at = time.monotonic() + self.flush_interval
             started = time.monotonic()
             self.flush()
-            self.last_write = time.monotonic() - started
             if self.purge_every and started >= self._next_purge:
                 self._next_purge = started + self.purge_every
                 try:
-                    self.purge(wall_clock())
+                    self.purge(time.time())
                 except Exception as e:  # noqa: BLE001 - tried again at the next turn
                     log.error("scrapeguard: scheduled purge of %s failed: %s", self.url, e)
 
@@ -262,7 +260,7 @@ class Store:
         from .models import LegalHoldRow, table_of
 
         actors = list(actors)
-        now = wall_clock()
+        now = time.time()
         with self.engine.begin() as connection:
             connection.execute(
                 table_of(LegalHoldRow).insert(),
@@ -308,8 +306,3 @@ class Store:
                 select(table).where(table.c.time >= since).order_by(table.c.id)
             ).mappings()
             return [dict(r) for r in rows]
-
-
-def wall_clock() -> float:
-    """Now, for what people do (queries, holds, purges)."""
-    return time.time()
