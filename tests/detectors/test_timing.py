@@ -73,13 +73,21 @@ def test_traits_alone_may_act_when_the_policy_says_so() -> None:
     assert (decisions[30].score, decisions[30].action) == (60, "throttle")
 
 
-def test_a_steady_reader_is_only_weakly_regular() -> None:
-    """A person reading at an even pace (a screen-reader user, say) is somewhat regular:
-    weak evidence that needs support before anything happens."""
+def test_a_steady_reader_is_not_taken_for_a_timer() -> None:
+    """A person reading at an even, slow pace (a screen-reader user reads every page aloud at
+    much the same speed): no timing signal at all."""
     g = guard()
     gaps = [30.0, 38.0, 26.0, 35.0, 31.0, 41.0, 28.0, 33.0]  # coefficient of variation ~0.15
     decisions = decide_all(g, paced(40, gaps))
-    last = decisions[-1]
+    assert not any("like a timer" in r for d in decisions for r in d.reasons)
+    assert hits(g, "regular") == 0
+
+
+def test_a_quick_steady_pace_is_only_weakly_regular() -> None:
+    """Faster, the same evenness is weak evidence that needs support before anything happens."""
+    g = guard()
+    gaps = [9.0, 11.4, 7.8, 10.5, 9.3, 12.3, 8.4, 9.9]  # the same shape, 10 s a page
+    last = decide_all(g, paced(40, gaps))[-1]
     assert any("like a timer" in r for r in last.reasons)
     assert last.action == "allow" and last.score < 40
 

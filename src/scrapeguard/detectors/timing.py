@@ -12,10 +12,14 @@ from .base import Context, Detector, Settings, Signal, plural, ramp
 @dataclass
 class TimingSettings(Settings):
     """`regular_cv`: coefficient of variation of inter-arrival gaps below which requests look
-    timed (people read; their gaps vary by more than their mean)."""
+    timed (people read; their gaps vary by more than their mean). Only between
+    `min_mean_gap` and `max_mean_gap` seconds a page: slower than that, a steady pace is a
+    steady reader (a screen reader reads every page aloud at much the same speed), and a
+    timer that slow is left to the quotas."""
 
     min_gaps: float = 30
     min_mean_gap: float = 1.5
+    max_mean_gap: float = 20
     regular_cv: float = 0.25
     no_pause_pages: float = 300
     no_sleep_hours: float = 20
@@ -43,7 +47,11 @@ class Timing(Detector):
         if ctx.shared and scope == "ip":
             return ()  # many people behind one address interleave into any rhythm
         cv = p.gap_cv
-        if p.gaps >= s.min_gaps and p.gap_mean >= s.min_mean_gap and cv < s.regular_cv:
+        if (
+            p.gaps >= s.min_gaps
+            and s.min_mean_gap <= p.gap_mean < s.max_mean_gap
+            and cv < s.regular_cv
+        ):
             spread = cv * p.gap_mean
             reason = (
                 f"requests arrive every {p.gap_mean:.1f} s ± {spread:.1f} s, "

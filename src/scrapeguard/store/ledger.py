@@ -272,4 +272,3 @@ class Ledger:
                 number: tuple(text.split(",")) if text else ()
                 for number, text in connection.execute(select(table.c.id, table.c.fields))
             }
-
