@@ -76,6 +76,12 @@ def test_an_http_client_library_is_named_but_not_convicted_on_that_alone() -> No
     assert d.action == "allow" and d.score == 35
 
 
+def test_aiohttp_names_itself_after_python() -> None:
+    g = guard()
+    d = g.decide(event(0, "203.0.113.80", "/u/alice", user_agent="Python/3.12 aiohttp/3.12.15"))
+    assert d.reasons == ("HTTP client library, not a browser (Python/3.12 aiohttp/3.12.15)",)
+
+
 def test_a_client_library_adds_to_behavioural_evidence() -> None:
     browser, library = guard(), guard()
     run_b = decide_all(browser, (event(i * 3.0, "203.0.113.81", f"/u/user{i}") for i in range(40)))
@@ -84,6 +90,35 @@ def test_a_client_library_adds_to_behavioural_evidence() -> None:
         (event(i * 3.0, "203.0.113.81", f"/u/user{i}", user_agent="curl/8.5.0") for i in range(40)),
     )
     assert run_l[-1].score > run_b[-1].score
+
+
+def test_a_client_library_collecting_personal_data_is_stopped_within_ten_people() -> None:
+    """A program that says it is one and collects people's data is a scraper by its own
+    account (partners collecting under an agreement are allow-listed)."""
+    g = guard()
+    agent = "Scrapy/2.13.3 (+https://scrapy.org)"
+    decisions = decide_all(
+        g, (event(i * 40.0, "198.51.100.85", f"/u/user{i}", user_agent=agent) for i in range(60))
+    )
+    actions = [d.action for d in decisions]
+    assert set(actions[:9]) == {"allow"}
+    assert actions[9] == "challenge"  # the tenth person
+    assert decisions[9].reasons[0] == (
+        "HTTP client library, not a browser (Scrapy/2.13.3 (+https://scrapy.org)) "
+        "that received the data of 10 people"
+    )
+    assert actions[-1] == "block"
+    assert hits(g, "client-library-collecting") > 0
+
+
+def test_a_client_library_reading_one_profile_again_and_again_is_not_collecting() -> None:
+    """A monitoring script checking one page stays named, never stopped."""
+    g = guard()
+    decisions = decide_all(
+        g,
+        (event(i * 60.0, "198.51.100.86", "/u/status", user_agent="curl/8.5.0") for i in range(50)),
+    )
+    assert {d.action for d in decisions} == {"allow"}
 
 
 def test_an_empty_user_agent_is_named() -> None:

@@ -9,11 +9,11 @@ from ..site import Kind
 from .base import Context, Detector, Settings, Signal, plural, ramp
 
 CLIENT_LIBRARY = re.compile(
-    r"^(?:curl|wget|python-requests|python-urllib|python-httpx|aiohttp|httpx|go-http-client|"
+    r"^(?:curl|wget|python-requests|python-urllib|python-httpx|python/|aiohttp|httpx|go-http-client|"
     r"java/|apache-httpclient|okhttp|libwww-perl|lwp::|php/|guzzlehttp|ruby|faraday|axios|"
     r"node-fetch|undici|got \(|scrapy|mechanize|httpie|powershell|winhttp|dart:io|"
     r"rest-client|postmanruntime|insomnia|colly|reqwest|hackney|http\.rb)"
-    r"|\b(?:scrapy|python-requests|curl_cffi|urllib3)\b",
+    r"|\b(?:scrapy|python-requests|curl_cffi|urllib3|aiohttp)\b",
     re.IGNORECASE,
 )
 HEADLESS = re.compile(
@@ -31,6 +31,9 @@ class AutomationSettings(Settings):
     they add to behavioural evidence rather than convict on their own."""
 
     client_library_weight: float = 35
+    # A client library that collects personal data is a scraper by its own account (partners
+    # that collect under an agreement are allow-listed): people counted as quotas count them.
+    client_library_people: float = 10
     headless_weight: float = 35
     empty_agent_weight: float = 30
     missing_headers_weight: float = 30
@@ -70,6 +73,11 @@ class Automation(Detector):
                 "headless": s.headless_weight,
                 "empty-agent": s.empty_agent_weight,
             }[rule]
+            people = p.counted_people
+            if rule == "client-library" and people >= s.client_library_people:
+                rule = "client-library-collecting"
+                what += f" that received the data of {plural(p.distinct_people, 'person')}"
+                weight = ramp(people, s.client_library_people, 5 * s.client_library_people, 45, 90)
             out.append(self.signal(rule, weight, what, scope))
         browser = BROWSER.match(event.user_agent) is not None
         headers = event.headers
