@@ -196,6 +196,9 @@ def test_rotating_user_agents_while_viewing_profiles_is_flagged() -> None:
     assert "switched user agent 3 times while viewing 4 profiles" in decisions[3].reasons
     # Without a cookie it may be several people behind one address: evidence, not yet action.
     assert decisions[3].action == "allow"
+    # A new browser for nearly every profile is not a few colleagues: it is challenged.
+    assert decisions[-1].action == "challenge"
+    assert "switched user agent 11 times while viewing 12 profiles" in decisions[-1].reasons
 
 
 def test_a_session_switching_user_agents_is_challenged() -> None:

@@ -111,7 +111,9 @@ class Automation(Detector):
                 f"{plural(p.personal, 'profile')}"
             )
             if scope == "ip":  # no cookie: colleagues behind one address interleave browsers
-                weight = s.rotation_weight_address
+                weight = ramp(
+                    changes, s.rotation_agents, 4 * s.rotation_agents, s.rotation_weight_address, 60
+                )
             else:  # within one session or account, no person switches browsers like this
                 weight = ramp(
                     changes, s.rotation_agents, 4 * s.rotation_agents, s.rotation_weight, 70
