@@ -699,6 +699,17 @@ def compiled_src() -> Path | None:
     return built
 
 
+def rerun_compiled(script: str, argv: list[str] | None) -> int:
+    """Run `script` again, without --compiled, against the mypyc build; its exit code."""
+    src = compiled_src()
+    if src is None:
+        return 2
+    child = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--compiled"]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (str(src), env.get("PYTHONPATH", "")) if x)
+    return subprocess.run([sys.executable, script, *child], env=env, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point; returns 1 with --check when a target is missed."""
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
@@ -721,13 +732,7 @@ def main(argv: list[str] | None = None) -> int:
         args.warmup = max(1000, args.requests // 4)
 
     if args.compiled:
-        src = compiled_src()
-        if src is None:
-            return 2
-        child = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--compiled"]
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(x for x in (str(src), env.get("PYTHONPATH", "")) if x)
-        return subprocess.run([sys.executable, __file__, *child], env=env, check=False).returncode
+        return rerun_compiled(__file__, argv)
 
     build = build_info()
     print(

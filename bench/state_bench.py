@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -122,15 +121,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.compiled:
         sys.path.insert(0, str(BENCH_DIR))
-        from middleware_bench import compiled_src
+        from middleware_bench import rerun_compiled
 
-        src = compiled_src()
-        if src is None:
-            return 2
-        child = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--compiled"]
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(x for x in (str(src), env.get("PYTHONPATH", "")) if x)
-        return subprocess.run([sys.executable, __file__, *child], env=env, check=False).returncode
+        return rerun_compiled(__file__, argv)
 
     import scrapeguard.engine
 

@@ -140,7 +140,6 @@ def summarise_actors(guard: Guard, limit_unflagged: int = 1000) -> ActorSummary:
 
 def _row(s: Any) -> dict[str, Any]:
     kind, _, value = s.key.partition(":")
-    held = sorted(s.reasons_by_rule.values(), reverse=True) if s.reasons_by_rule else []
     return {
         "key": value,
         "kind": KINDS.get(kind, kind),
@@ -151,7 +150,7 @@ def _row(s: Any) -> dict[str, Any]:
         "subjects": s.distinct_people,
         "first_seen": iso(s.first),
         "last_seen": iso(s.last),
-        "reasons": [reason for _, reason in held],
+        "reasons": s.reasons(),
     }
 
 

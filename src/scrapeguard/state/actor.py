@@ -495,6 +495,11 @@ class ActorState:
         if len(reasons) > MAX_REASONS:
             del reasons[min(reasons, key=lambda r: reasons[r][0])]
 
+    def reasons(self) -> list[str]:
+        """The reasons held for this actor, strongest first."""
+        held = self.reasons_by_rule
+        return [reason for _, reason in sorted(held.values(), reverse=True)] if held else []
+
     def note_account(self, account: str) -> None:
         """Remember that `account` was used from this actor (bounded)."""
         x = self.more()

@@ -266,9 +266,14 @@ class Ledger:
             )
 
     def _fieldset_names(self) -> dict[int, tuple[str, ...]]:
-        table = table_of(FieldSetRow)
         with self.engine.connect() as connection:
-            return {
-                number: tuple(text.split(",")) if text else ()
-                for number, text in connection.execute(select(table.c.id, table.c.fields))
-            }
+            return fieldset_names(connection)
+
+
+def fieldset_names(connection: Any) -> dict[int, tuple[str, ...]]:
+    """The fields of every numbered field set."""
+    table = table_of(FieldSetRow)
+    return {
+        number: tuple(text.split(",")) if text else ()
+        for number, text in connection.execute(select(table.c.id, table.c.fields))
+    }

@@ -284,17 +284,13 @@ def export(connection: Any, actor: str, subject: str | None, period: float) -> d
     which kinds of actor received their data and which fields (not the actors' addresses)."""
     from pyroaring import BitMap
 
-    from .models import FieldSetRow, SubjectRow
+    from .ledger import fieldset_names
+    from .models import SubjectRow
 
     keys = [actor, *Pseudonyms(connection, period).all_of(actor)]
     decisions = table_of(DecisionRow)
     ledger = table_of(LedgerRow)
-    fieldsets = {
-        number: text.split(",") if text else []
-        for number, text in connection.execute(
-            select(table_of(FieldSetRow).c.id, table_of(FieldSetRow).c.fields)
-        )
-    }
+    fieldsets = fieldset_names(connection)
     doc: dict[str, Any] = {"actor": actor, "keys_searched": len(keys)}
     doc["decisions"] = [
         dict(row)
@@ -320,7 +316,7 @@ def export(connection: Any, actor: str, subject: str | None, period: float) -> d
         received.append(
             {
                 "day": day,
-                "fields": fieldsets.get(fieldset, []),
+                "fields": list(fieldsets.get(fieldset, ())),
                 "people": len(BitMap.deserialize(blob)),
                 "unnamed_people": unnamed,
             }
@@ -337,6 +333,8 @@ def export(connection: Any, actor: str, subject: str | None, period: float) -> d
             ):
                 if number in BitMap.deserialize(blob):
                     kind = actor_key.lstrip(PSEUDONYM).partition(":")[0]
-                    shown.append({"day": day, "to": kind, "fields": fieldsets.get(fieldset, [])})
+                    shown.append(
+                        {"day": day, "to": kind, "fields": list(fieldsets.get(fieldset, ()))}
+                    )
         doc["your_data_shown"] = sorted(shown, key=lambda r: (r["day"], r["to"]))
     return doc

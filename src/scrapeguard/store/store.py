@@ -105,7 +105,6 @@ class Store:
 
     def record_actor(self, state: Any) -> None:
         """Queue the summary of an actor (an `ActorState`) that was flagged or decided on."""
-        held = sorted(state.reasons_by_rule.values(), reverse=True) if state.reasons_by_rule else []
         row = {
             "key": state.key,
             "first_seen": state.first,
@@ -114,7 +113,7 @@ class Store:
             "people": state.distinct_people,
             "peak": int(state.peak),
             "verdict": state.verdict,
-            "reasons": [reason for _, reason in held],
+            "reasons": state.reasons(),
             "updated": time.time(),
         }
         with self._lock:
