@@ -12,9 +12,12 @@ from scrapeguard.policy import Policy
 def test_report_lists_flagged_actors_and_the_unflagged_that_saw_most_people() -> None:
     g = Guard(policy=Policy(), network=NoNetworkInfo())
     run(g, profiles(0, 400, ip="203.0.113.9", every=1.0))  # a harvester: flagged
-    # Three people, each alone on their network, so address and network count alike.
+    # Three people, each alone on their network, so address and network count alike. Their
+    # browser is not the harvester's; the campaign of its signature is not listed unflagged.
+    phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) Mobile/15E148"
     for n, ip in ((2, "198.51.100.1"), (5, "192.0.2.2"), (3, "100.70.0.3")):
-        run(g, (event(5000 + i * 60, ip, f"/u/person{i}") for i in range(n)))
+        run(g, (event(5000 + i * 60, ip, f"/u/person{i}", user_agent=phone) for i in range(n)))
+    assert any(s.campaign and s.pages == 10 for s in g.state)
     summary = summarise_actors(g, limit_unflagged=3)
     keys = [row["key"] for row in summary.rows]
     assert keys[0] == "203.0.113.9"

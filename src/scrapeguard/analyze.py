@@ -31,6 +31,7 @@ KINDS = {
     "account": "account",
     "session": "session",
     "device": "device",
+    "campaign": "campaign",
 }
 
 
@@ -127,6 +128,8 @@ def summarise_actors(guard: Guard, limit_unflagged: int = 1000) -> ActorSummary:
             flagged += 1
         if s.peak or s.bot or s.verdict != "allow":
             chosen.append(s)
+        elif s.campaign:
+            continue  # clients that merely look alike: a campaign matters once flagged
         elif s.distinct and (len(top) < limit_unflagged or s.distinct > top[0][0]):
             if len(top) < limit_unflagged:
                 heapq.heappush(top, (s.distinct, i, s))

@@ -12,7 +12,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from mypy_extensions import mypyc_attr
@@ -21,7 +21,15 @@ from .detectors import Context, Detector, Signal
 from .detectors.goodbots import worse_bot
 from .enforce.breaker import Breaker, Trip
 from .enforce.lists import ListEntry
-from .events import ActorKind, RequestEvent, fingerprint_of, ipv6_prefix, network_of
+from .events import (
+    SIGNATURE_CAMPAIGN,
+    ActorKind,
+    RequestEvent,
+    campaign_key,
+    fingerprint_of,
+    ipv6_prefix,
+    network_of,
+)
 from .policy import RANK, Policy
 from .site import Access, Kind, SiteModel
 from .state import MemoryState
@@ -30,6 +38,8 @@ from .state.actor import ActorState
 NO_TAGS: frozenset[str] = frozenset()
 BLOCK_RANK = RANK["block"]
 CAP_RANK = RANK["cap"]
+CHALLENGE_RANK = RANK["challenge"]
+SIGNATURE_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
 
 
 @dataclass(slots=True)
@@ -120,6 +130,8 @@ class Guard:
         self.network = network if network is not None else _default_network(self.site)
         self.clock = clock
         self.detectors = self.policy.build_detectors(self.site.directory_size)
+        campaign = next((d for d in self.detectors if d.name == "campaign"), None)
+        self._young = None if campaign is None else float(campaign.settings.young)
         self._traits = frozenset(f"{d.name}/{r}" for d in self.detectors for r in d.traits)
         first = min((t.score for t in self.policy.thresholds), default=100.0)
         self._trait_cap = 100.0 if self.policy.traits_act_alone else max(0.0, first - 1.0)
@@ -174,7 +186,9 @@ class Guard:
         if not self.state.decisions:
             return ALLOW
         # No detector scores the fingerprint actor, so no decision is held against it yet.
-        return self._held(self._keys(event, False)[0], now, event.account is not None)
+        keys = self._keys(event, self.site.classify(event).kind, False)[0]
+        ip = self.state.get(keys[0])
+        return self._held(keys, now, event.account is not None, ip, counted=False)
 
     def evaluate(self, event: RequestEvent) -> tuple[Access, Decision]:
         """Like `decide`, also returning what the site model says the request touched."""
@@ -210,7 +224,7 @@ class Guard:
             return self._listed_keys(event)
         if access.kind == Kind.STATIC:
             return self._static_keys(event)
-        return self._keys(event)[0]
+        return self._keys(event, access.kind)[0]
 
     def _listed_keys(self, event: RequestEvent) -> list[str]:
         ip_key = "ip:" + event.ip
@@ -222,7 +236,24 @@ class Guard:
             keys.append("account:" + event.account)
         if event.session is not None:
             keys.append("session:" + event.session)
+        campaign = self._campaign_key(event, Kind.STATIC)
+        if campaign is not None:  # so that a campaign knows whether its clients load assets
+            keys.append(campaign)
         return keys
+
+    def _campaign_key(self, event: RequestEvent, kind: str) -> str | None:
+        """The campaign `event` (a request of route `kind`) may belong to
+        (`events.campaign_key`), unless campaigns are off. A guest joins its signature's
+        campaign only with requests for people's data and for page assets, and not when it
+        declares itself a crawler (crawlers answer for themselves, by name)."""
+        if self._young is None:
+            return None
+        key = campaign_key(event, self._young)
+        if key is None or event.account is not None:
+            return key
+        if kind not in SIGNATURE_KINDS:
+            return None
+        return key if self.network.crawler(event.user_agent, event.ip, event.time) is None else None
 
     def _evaluate(self, event: RequestEvent, access: Access) -> tuple[Access, Decision]:
         now = event.time
@@ -238,13 +269,13 @@ class Guard:
             crawler = self.network.crawler(event.user_agent, ip, now)
             if crawler is not None:  # the principal: account, else session, else address
                 _note_crawler(states[1] if event.account is not None else states[-1], crawler)
-            return access, self._held(keys, now, event.account is not None)
-        keys, known = self._keys(event)
+            return access, self._held(keys, now, event.account is not None, states[0])
+        keys, known = self._keys(event, access.kind)
         wide = known == 4
         states = self.state.observe(keys, event, access, now)
         ip_state, net_state = states[0], states[1]
         wider = (states[2], states[3]) if wide else ()
-        account = session = device = fingerprint = None
+        account = session = device = fingerprint = campaign = None
         if len(keys) > known:
             optional = zip(keys[known:], states[known:], strict=True)
             by_kind = {key.partition(":")[0]: state for key, state in optional}
@@ -252,6 +283,7 @@ class Guard:
             session = by_kind.get("session")
             device = by_kind.get("device")
             fingerprint = by_kind.get("fp")
+            campaign = by_kind.get("campaign")
         principal, principal_kind = (
             (account, ActorKind.ACCOUNT)
             if account is not None
@@ -281,6 +313,7 @@ class Guard:
             session,
             device,
             fingerprint,
+            campaign,
             principal,
             principal_kind,
             _is_shared(origin) or ip_state.shared_by_members,
@@ -305,9 +338,11 @@ class Guard:
             ctx.shared = _is_shared(ctx.origin) or ip_state.shared_by_members
         return access, self._conclude(signals, ctx, keys)
 
-    def _keys(self, event: RequestEvent, fingerprint: bool = True) -> tuple[list[str], int]:
-        """The actor keys of a request that is not a static asset, and how many of them are
-        address keys (2 for IPv4, 4 for IPv6)."""
+    def _keys(
+        self, event: RequestEvent, kind: str, fingerprint: bool = True
+    ) -> tuple[list[str], int]:
+        """The actor keys of a request for a route of `kind` that is not a static asset, and
+        how many of them are address keys (2 for IPv4, 4 for IPv6)."""
         ip = event.ip
         keys = ["ip:" + ip, self._network_key(ip)]
         if ":" in ip:  # IPv6: also the /56 and /48 a subscriber or a site is given
@@ -324,6 +359,9 @@ class Guard:
             # Header traits are known (inline, JSON logs): the fingerprint is worth an actor.
             # From a plain log it would only be the user agent, shared by thousands.
             keys.append("fp:" + fingerprint_of(event))
+        campaign = self._campaign_key(event, kind)
+        if campaign is not None:
+            keys.append(campaign)
         return keys, known
 
     def _detectors_for(self, kind: str) -> tuple[list[Detector], list[Detector]]:
@@ -339,7 +377,7 @@ class Guard:
         policy = self.policy
         limit = self._limits(ctx) if ctx.new_people or ctx.access.page else None
         if not signals and limit is None:
-            return self._held(keys, now, ctx.account is not None)
+            return self._held(keys, now, ctx.account is not None, ctx.ip)
         best: tuple[float, float, str, list[Signal]] | None = None
         if signals:
             grouped: dict[str, list[Signal]] = {}
@@ -385,7 +423,7 @@ class Guard:
 
         actor = _actor_of(ctx, scope_kind)
         if action == "allow" and not reasons:
-            return self._held(keys, now, ctx.account is not None)
+            return self._held(keys, now, ctx.account is not None, ctx.ip)
         if ctx.shared and scope_kind in (ActorKind.IP, ActorKind.NET):
             action, enforced_action, scope_kind, actor = self._spare_shared(
                 ctx, action, enforced_action, scope_kind, actor
@@ -416,7 +454,9 @@ class Guard:
             ] += 1
         if enforced_action != "allow" and enforced_action != "cap":
             self.state.record_decision(decision)
-        held = self._held(keys, now, ctx.account is not None)
+        if ctx.ip.pages <= 1 and actor.key.startswith(SIGNATURE_CAMPAIGN):
+            decision = _at_most_challenge(decision)  # as `_campaign_held` says
+        held = self._held(keys, now, ctx.account is not None, ctx.ip)
         return held if held.rank > decision.rank else decision
 
     def _shadowed(self, rule: str) -> bool:
@@ -550,13 +590,37 @@ class Guard:
             "allow", kind, principal.key, 0.0, f"partner/{partner.name}", (), 0, False, "allow", now
         )
 
-    def _held(self, keys: list[str], now: float, logged_in: bool = False) -> Decision:
-        """The strongest decision still in force against any of `keys`, else ALLOW."""
-        if self.state.decisions:
-            held = self.state.active_decision(keys, now)
-            if held is not None and not (logged_in and held.enforced == "require_login"):
-                return held
-        return ALLOW
+    def _held(
+        self,
+        keys: list[str],
+        now: float,
+        logged_in: bool,
+        ip: ActorState | None,
+        counted: bool = True,
+    ) -> Decision:
+        """The strongest decision still in force against any of `keys`, else ALLOW. `ip` is
+        the state of the request's address (`counted`: including this request), which says
+        whether it takes part in a signature campaign."""
+        if not self.state.decisions:
+            return ALLOW
+        held = self.state.active_decision(keys, now)
+        if held is not None and held.key.startswith(SIGNATURE_CAMPAIGN):
+            seen = 0 if ip is None else ip.pages - counted  # page requests before this one
+            held = self._campaign_held(held, keys, now, ip, seen)
+        if held is None or (logged_in and held.enforced == "require_login"):
+            return ALLOW
+        return held
+
+    def _campaign_held(
+        self, held: Decision, keys: list[str], now: float, ip: ActorState | None, seen: int
+    ) -> Decision | None:
+        """How a signature campaign's decision applies to one request: in full to an address
+        that behaves as the campaign does (no page assets); as a challenge at most to an
+        address seen for the first time, which could be a person who has yet to load them;
+        not at all to an address that loads page assets."""
+        if ip is not None and ip.statics:
+            return self.state.active_decision([k for k in keys if k != held.key], now)
+        return held if seen > 0 else _at_most_challenge(held)
 
     def _network_key(self, ip: str) -> str:
         if ":" not in ip:
@@ -584,11 +648,22 @@ def _actor_of(ctx: Context, scope: str) -> ActorState:
         found = ctx.device
     elif scope == ActorKind.FINGERPRINT:
         found = ctx.fingerprint
+    elif scope == ActorKind.CAMPAIGN:
+        found = ctx.campaign
     elif scope == "net56" and ctx.wider:
         found = ctx.wider[0]
     elif scope == "net48" and ctx.wider:
         found = ctx.wider[1]
     return found if found is not None else ctx.principal
+
+
+def _at_most_challenge(decision: Decision) -> Decision:
+    """`decision`, with any action stronger than a challenge made a challenge."""
+    if decision.rank <= CHALLENGE_RANK and RANK[decision.action] <= CHALLENGE_RANK:
+        return decision
+    action = decision.action if RANK[decision.action] <= CHALLENGE_RANK else "challenge"
+    enforced = decision.enforced if decision.rank <= CHALLENGE_RANK else "challenge"
+    return replace(decision, action=action, enforced=enforced, simulated=action != enforced)
 
 
 def _list_decision(

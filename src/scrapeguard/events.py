@@ -124,3 +124,32 @@ def ledger_actors(event: RequestEvent) -> list[str]:
     if event.account is not None:
         keys.append("account:" + event.account)
     return keys
+
+
+#: Campaign keys start with one of these: clients that look alike and keep nothing between
+#: requests, or young accounts used from one network.
+SIGNATURE_CAMPAIGN: Final = "campaign:sig:"
+NEW_ACCOUNTS_CAMPAIGN: Final = "campaign:new:"
+
+
+def campaign_key(event: RequestEvent, young: float) -> str | None:
+    """The campaign `event` may belong to, or None.
+
+    - A guest without a session cookie joins the campaign of every client that sends the same
+      signature: user agent, Accept-Language and, when a proxy gives one, TLS fingerprint.
+      Whether it is a member depends on how its address behaves (see `Guard`).
+    - An account younger than `young` seconds joins the campaign of the young accounts used
+      from its network (IPv4 /24, IPv6 /48): an account farm.
+    """
+    if event.account is not None:
+        created = event.account_created
+        if created is None or event.time - created >= young:
+            return None
+        ip = event.ip
+        net = ipv6_prefix(ip, 48) if ":" in ip else network_of(ip)
+        return NEW_ACCOUNTS_CAMPAIGN + net
+    if event.session is not None:
+        return None
+    raw = f"{event.user_agent}\x1f{event.accept_language or ''}\x1f{event.tls_fingerprint or ''}"
+    digest = hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=8)
+    return SIGNATURE_CAMPAIGN + digest.hexdigest()

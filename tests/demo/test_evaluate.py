@@ -156,7 +156,11 @@ def test_actions_are_stops_or_not_and_people_are_counted_only_when_served() -> N
 
 def test_a_real_guard_stops_a_scraper_spares_a_reader_and_scores_a_campaign_as_one() -> None:
     scraper = labelled(profiles(0, 400, ip="203.0.113.9", every=1.0), "scraper")
-    reader = labelled(profiles(10, 3, ip="198.51.100.7", every=40.0), "reader")
+    # A person's browser loads the page's assets; the campaign's clients send the same user
+    # agent and language but load none.
+    pages = list(profiles(10, 3, ip="198.51.100.7", every=40.0))
+    assets = [event(p.time - T0 + 0.3, p.ip, "/static/app.css") for p in pages]
+    reader = labelled(sorted(pages + assets, key=lambda e: e.time), "reader")
     campaign = [
         (event(20 + i * 7 + j * 60, f"10.{i}.0.1", f"/u/c{i}x{j}"), f"d{i}")
         for i in range(30)
@@ -188,12 +192,16 @@ def test_a_real_guard_stops_a_scraper_spares_a_reader_and_scores_a_campaign_as_o
     assert (h.stopped, h.blocked, h.challenged, h.people_served) == (False, False, False, 3)
     assert r.humans.fpr == 0.0 and r.false_positives == 0
 
+    # 30 networks, 4 profiles each, one user agent, no assets: one campaign, linked and stopped.
     c = unit(r, "c1")
     assert (c.members, c.requests, c.cls, c.campaign) == (30, 120, "distributed", "c1")
-    assert not c.stopped and c.people_served == 120  # 30 networks, 4 profiles each: unseen
+    campaign_stops = [stops[i] for i, (_, label) in enumerate(pairs) if label.startswith("d")]
+    assert c.stopped and c.requests_to_stop == (stop_index(campaign_stops) or 0) + 1
+    assert c.linked_after is not None and c.linked_after < 240  # its requests span 4 minutes
+    assert c.people_served < 120
     assert r.classes["distributed"].units == 1
     assert r.classes["naive"].recall == 1.0 and r.classes["naive"].precision == 1.0
-    assert r.classes["distributed"].recall == 0.0
+    assert r.classes["distributed"].recall == 1.0 and r.classes["distributed"].linked == 1
     assert r.lines == len(pairs)
 
 
@@ -229,6 +237,8 @@ def test_the_document_has_every_class_group_and_target() -> None:
         "max_profiles_before_block": None,
         "blocked": None,
         "challenged": None,
+        "linked": 0,
+        "max_linked_after": None,
     }
     assert doc["groups"]["recruiter"] == {
         "actors": 1,
@@ -243,7 +253,7 @@ def test_the_document_has_every_class_group_and_target() -> None:
     assert linking == {
         "target": "distributed campaigns linked within one simulated hour",
         "met": False,
-        "figure": "not measured (no campaign linking)",
+        "figure": "not measured (no campaigns)",
     }
 
 
@@ -293,7 +303,10 @@ def test_targets_say_what_was_met_and_by_how_much() -> None:
         True,
         "recall 0.00 (0 of 1), at most 3 people served",
     )
-    assert not found["account_farm campaigns linked within one simulated hour"][0]
+    assert found["account_farm campaigns linked within one simulated hour"] == (
+        False,
+        "0 of 1 linked",
+    )
     assert found["humans blocked ≤ 0.1%"] == (False, "not measured (no actors)")
     assert found["headless recall ≥ 0.9"] == (False, "not measured (no actors)")
     assert "cgnat humans blocked or challenged ≤ 1%" in found

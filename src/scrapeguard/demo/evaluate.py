@@ -17,7 +17,10 @@ Actors without a request in the log are left out.
   and the unit is `stopped` when there is one;
 - `people_served`: distinct people disclosed to the unit by requests that were not stopped,
   over the whole run (a list page whose members are unknown counts its page size once);
-- `blocked` / `challenged`: some request was blocked / some was challenged and none blocked.
+- `blocked` / `challenged`: some request was blocked / some was challenged and none blocked;
+- `linked_after` (campaigns): seconds from the campaign's first request until one decision,
+  against one actor key (a campaign, a network, a device), stopped requests of two of its
+  members: from then on the engine treats them as one.
 
 Per class: recall is the share of units stopped; precision is TP / (TP + FP) where TP are the
 class's stopped units and FP, the same for every class, the humans and verified good bots that
@@ -65,6 +68,7 @@ QUICK_CLASSES = ("naive", "ua_rotating", "search_enumerator", "contact_enumerato
 QUICK_PEOPLE = 20
 CAMPAIGN_PEOPLE = 500
 LINKED_CLASSES = ("distributed", "account_farm")
+LINK_SECONDS = 3600.0
 RECALL_TARGET = 0.9
 HUMAN_BLOCKED_TARGET = 0.001
 HUMAN_CHALLENGED_TARGET = 0.02
@@ -135,6 +139,7 @@ class ActorScore:
     requests_to_stop: int | None
     people_served: int
     members: int = 1
+    linked_after: float | None = None
 
 
 @dataclass
@@ -151,6 +156,8 @@ class ClassScore:
     max_people_served: int | None
     blocked: int  # units with a blocked request
     challenged: int  # units with a challenged request and no blocked one
+    linked: int = 0  # campaigns whose members were linked
+    max_linked_after: float | None = None  # the slowest link, in seconds
 
 
 @dataclass
@@ -190,6 +197,9 @@ class _Unit:
     members: int = 0
     outcomes: bytearray = field(default_factory=bytearray)
     served: dict[str, int] = field(default_factory=dict)
+    first: float | None = None
+    linked_after: float | None = None
+    stopped_by: dict[str, str] = field(default_factory=dict)  # decision key -> first member
 
 
 def evaluate(
@@ -247,10 +257,12 @@ def _run(
         action = decision.action
         if action != decision.enforced:
             simulated += 1
-        if action in BLOCKING:
-            unit.outcomes.append(_BLOCKED)
-        elif action in CHALLENGING:
-            unit.outcomes.append(_CHALLENGED)
+        if unit.first is None:
+            unit.first = event.time
+        if action in BLOCKING or action in CHALLENGING:
+            unit.outcomes.append(_BLOCKED if action in BLOCKING else _CHALLENGED)
+            if unit.members > 1 and unit.linked_after is None:
+                _link(unit, decision.key, label, event.time)
         else:
             unit.outcomes.append(_SERVED)
             served = unit.served
@@ -260,6 +272,14 @@ def _run(
     if lines != count:
         raise EvalError(f"the log has {lines:,} requests but the truth labels {count:,}")
     return lines, simulated
+
+
+def _link(unit: _Unit, key: str, member: str, now: float) -> None:
+    """Note that the decision against `key` stopped `member` of a campaign `unit`."""
+    first = unit.stopped_by.setdefault(key, member)
+    if first != member and unit.first is not None:
+        unit.linked_after = now - unit.first
+        unit.stopped_by.clear()
 
 
 def stop_index(stopped: Sequence[int]) -> int | None:
@@ -293,6 +313,7 @@ def _score(u: _Unit) -> ActorScore:
         requests_to_stop=None if first is None else first + 1,
         people_served=sum(u.served.values()),
         members=u.members,
+        linked_after=u.linked_after,
     )
 
 
@@ -332,6 +353,7 @@ def _class_score(cls: str, units: list[ActorScore], false_positives: int) -> Cla
     if cls != GOOD_BOT and tp + false_positives:
         precision = tp / (tp + false_positives)
     people = [u.people_served for u in units]
+    links = [u.linked_after for u in units if u.linked_after is not None]
     return ClassScore(
         cls=cls,
         units=n,
@@ -345,6 +367,8 @@ def _class_score(cls: str, units: list[ActorScore], false_positives: int) -> Cla
         max_people_served=max(people) if people else None,
         blocked=sum(u.blocked for u in units),
         challenged=sum(u.challenged for u in units),
+        linked=len(links),
+        max_linked_after=max(links) if links else None,
     )
 
 
@@ -389,6 +413,7 @@ def result_document(r: EvalResult) -> dict[str, Any]:
                 "requests": u.requests,
                 "requests_to_stop": u.requests_to_stop,
                 "people_served": u.people_served,
+                "linked_after": u.linked_after,
                 "blocked": u.blocked,
                 "challenged": u.challenged,
             }
@@ -413,6 +438,8 @@ def _class_entry(c: ClassScore) -> dict[str, Any]:
         "max_profiles_before_block": c.max_people_served,
         "blocked": c.blocked / c.units if c.units else None,
         "challenged": c.challenged / c.units if c.units else None,
+        "linked": c.linked,
+        "max_linked_after": c.max_linked_after,
     }
 
 
@@ -449,9 +476,16 @@ def check_targets(r: EvalResult) -> list[tuple[str, bool, str]]:
         else:
             met = (c.max_people_served or 0) < CAMPAIGN_PEOPLE
             out.append((target, met, _recall_and_people(c)))
-        out.append(
-            _unmeasured(f"{cls} campaigns linked within one simulated hour", "no campaign linking")
-        )
+        target = f"{cls} campaigns linked within one simulated hour"
+        if not c.units:
+            out.append(_unmeasured(target, "no campaigns"))
+        else:
+            slowest = c.max_linked_after
+            met = c.linked == c.units and slowest is not None and slowest <= LINK_SECONDS
+            figure = f"{c.linked} of {c.units} linked"
+            if slowest is not None:
+                figure += f", the slowest after {slowest / 60:,.0f} min"
+            out.append((target, met, figure))
     held = {*QUICK_CLASSES, "new_account_harvester", *LINKED_CLASSES}
     for cls in MALICIOUS:
         if cls in held:

@@ -6,6 +6,7 @@ from .account_farm import AccountFarm
 from .automation import Automation
 from .base import Context, Detector, Settings, Signal
 from .breadth import Breadth
+from .campaign import Campaign
 from .enumeration import Enumeration
 from .goodbots import GoodBots
 from .new_account import NewAccount
@@ -23,6 +24,7 @@ DETECTORS: dict[str, type[Detector]] = {
         Volume,
         NewAccount,
         AccountFarm,
+        Campaign,
         Enumeration,
         Breadth,
         Automation,

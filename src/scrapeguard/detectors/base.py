@@ -36,6 +36,7 @@ class Context:
     session: ActorState | None
     device: ActorState | None
     fingerprint: ActorState | None  # only where header traits are known
+    campaign: ActorState | None  # see `events.campaign_key`
     principal: ActorState
     principal_kind: str
     shared: bool

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ..events import RequestEvent
+from ..events import SIGNATURE_CAMPAIGN, RequestEvent
 from ..site import Access, Kind
 
 HOUR = 3600.0
@@ -226,7 +226,8 @@ class ActorState:
         "fresh",
         "agent",
         "agent_changes",
-        "network",
+        "aggregate",
+        "campaign",
     )
 
     def __init__(self, key: str, now: float) -> None:
@@ -263,7 +264,8 @@ class ActorState:
         self.fresh = 0
         self.agent = ""
         self.agent_changes = 0
-        self.network = key.startswith("net:")
+        self.campaign = key.startswith("campaign:")
+        self.aggregate = aggregates(key)
         self.verdict = "allow"
         self.read_robots = False
         self.members: set[str] | None = None
@@ -300,19 +302,21 @@ class ActorState:
         self.fresh = 0
         if kind == Kind.STATIC:
             self.statics += 1
+            if self.campaign:
+                self.note_member(accounts_noted(self.key, event, access, now)[1])
             return
         self.pages += 1
         if kind == Kind.ROBOTS:
             self.read_robots = True
-        if event.account is not None:
+        if event.account is not None or self.campaign:
             account, member = accounts_noted(self.key, event, access, now)
             if account:
                 self.note_account(account)
             if member:
                 self.note_member(member)
-        if self.network:
-            # A network aggregates many clients: only what network rules read (people,
-            # sign-ups, logins) is kept; rhythm, id order and user agents are per client.
+        if self.aggregate:
+            # A network or a campaign aggregates many clients: only what their rules read
+            # (people, sign-ups, logins) is kept; rhythm, id order and user agents are per client.
             if kind == Kind.SIGNUP or kind == Kind.LOGIN:
                 self._observe_route(event, access, now)
             if access.disclosures:
@@ -468,13 +472,14 @@ class ActorState:
         elif access.attempt:  # a sign-up or login attempt
             window_add(x.signups if kind == Kind.SIGNUP else x.logins, now, DAY, 1)
 
-    def note_member(self, account: str) -> None:
-        """An established account (older than `NEW_ACCOUNT_AGE`) used this address."""
+    def note_member(self, member: str) -> None:
+        """An established account (older than `NEW_ACCOUNT_AGE`) used this address; for a
+        campaign, one of its client addresses loaded page assets."""
         members = self.members
         if members is None:
             members = self.members = set()
-        if len(members) < SHARED_MEMBERS:
-            members.add(account)
+        if len(members) < (MAX_SMALL_SET if self.campaign else SHARED_MEMBERS):
+            members.add(member)
             self.member_count = len(members)
 
     @property
@@ -515,14 +520,27 @@ class ActorState:
         return math.sqrt(self.gap_m2 / (self.gaps - 1)) / self.gap_mean
 
 
+def aggregates(key: str) -> bool:
+    """Whether actor `key` stands for many clients (a network, a campaign): only its people,
+    sign-ups, logins and clients are counted, not what depends on one client's habits."""
+    return key.startswith(("net:", "campaign:"))
+
+
 def accounts_noted(key: str, event: RequestEvent, access: Access, now: float) -> tuple[str, str]:
     """(account, member) that a page request makes actor `key` remember ("" for none).
 
     An account is remembered by the device it is used from, and by any actor it signs up or
     logs in from while new (or of unknown age): a farm creates accounts, an office full of
     colleagues logging in brings old ones. An established account is remembered as a member
-    of the address it is used from.
+    of the address it is used from. A campaign remembers its clients in place of accounts
+    (the addresses of a signature campaign, the accounts of a new-accounts campaign), and in
+    place of members the addresses that load page assets (static requests).
     """
+    if key.startswith("campaign:"):
+        if access.kind == Kind.STATIC:
+            return "", event.ip
+        client = event.ip if key.startswith(SIGNATURE_CAMPAIGN) else event.account
+        return client or "", ""
     account = event.account
     if account is None:
         return "", ""

@@ -9,6 +9,7 @@
 --       (subject, people) pairs, then per actor: ttl (seconds), flags, account to note,
 --       member to note.
 -- Flags: S static, C cookieless, L lookup, M lookup miss, U sign-up, I login, V profile view,
+--        G a campaign (up to MAX_ACCOUNTS members: its addresses that load page assets),
 --        X only count distinct people (the whole directory's count).
 -- An actor's record is its SHARED_FIELDS and three of this script's own, packed as
 -- little-endian doubles (a window that has not started has its start at 0). Returns each
@@ -104,7 +105,17 @@ for a = 1, #KEYS / 4 do
     if v[FIRST] == 0 then v[FIRST], v[LAST] = now, now end
     if now > v[LAST] then v[LAST] = now elseif now < v[FIRST] then v[FIRST] = now end
     v[FRESH] = 0
-    if flags == 'S' then
+    if account ~= '' and v[ACCOUNTS] < MAX_ACCOUNTS
+        and redis.call('SADD', aux_key, 'a:' .. account) == 1 then
+      v[ACCOUNTS] = v[ACCOUNTS] + 1
+    end
+    local member_cap = SHARED_MEMBERS
+    if string.find(flags, 'G', 1, true) then member_cap = MAX_ACCOUNTS end
+    if member ~= '' and v[MEMBERS] < member_cap
+        and redis.call('SADD', aux_key, 'm:' .. member) == 1 then
+      v[MEMBERS] = v[MEMBERS] + 1
+    end
+    if string.find(flags, 'S', 1, true) then
       v[STATICS] = v[STATICS] + 1
     else
       v[PAGES] = v[PAGES] + 1
@@ -116,14 +127,6 @@ for a = 1, #KEYS / 4 do
         end
         if string.find(flags, 'U', 1, true) then window_add(v, SIGNUPS0, now, DAY, 1) end
         if string.find(flags, 'I', 1, true) then window_add(v, LOGINS0, now, DAY, 1) end
-      end
-      if account ~= '' and v[ACCOUNTS] < MAX_ACCOUNTS
-          and redis.call('SADD', aux_key, 'a:' .. account) == 1 then
-        v[ACCOUNTS] = v[ACCOUNTS] + 1
-      end
-      if member ~= '' and v[MEMBERS] < SHARED_MEMBERS
-          and redis.call('SADD', aux_key, 'm:' .. member) == 1 then
-        v[MEMBERS] = v[MEMBERS] + 1
       end
       if n > 0 then
         v[PERSONAL] = v[PERSONAL] + 1

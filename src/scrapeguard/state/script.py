@@ -13,7 +13,7 @@ from typing import Final
 
 from ..events import RequestEvent
 from ..site import Access, Kind
-from .actor import MAX_EXACT_SUBJECTS, SHARED_FIELDS, ActorState, accounts_noted
+from .actor import MAX_EXACT_SUBJECTS, SHARED_FIELDS, ActorState, accounts_noted, aggregates
 
 SCRIPT: Final = (
     resources.files("scrapeguard.state").joinpath("observe.lua").read_text(encoding="utf-8")
@@ -70,7 +70,8 @@ def call_for(
     tail: list[object] = []
     for key, ttl in zip(keys, ttls, strict=True):
         redis_keys += actor_keys(prefix, key)
-        account, member = ("", "") if static else accounts_noted(key, event, access, now)
+        noted = not static or key.startswith("campaign:")
+        account, member = accounts_noted(key, event, access, now) if noted else ("", "")
         tail += (ttl, flags(key, event, access), account, member)
     if disclosures:
         redis_keys += actor_keys(prefix, UNIVERSE)
@@ -87,12 +88,14 @@ def actor_keys(prefix: str, key: str) -> list[str]:
 def flags(key: str, event: RequestEvent, access: Access) -> str:
     """What the script counts for actor `key` (see its header), as ActorState.observe does."""
     kind = access.kind
+    out = "G" if key.startswith("campaign:") else ""
     if kind == Kind.STATIC:
-        return "S"
-    out = "V" if kind == Kind.PERSON else ""
+        return "S" + out
+    if kind == Kind.PERSON:
+        out += "V"
     if access.attempt:
         out += "U" if kind == Kind.SIGNUP else "I" if kind == Kind.LOGIN else ""
-    if not key.startswith("net:"):
+    if not aggregates(key):
         if event.headers is not None and event.session is None:
             out += "C"
         if kind == Kind.LOOKUP:

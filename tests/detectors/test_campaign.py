@@ -1,0 +1,175 @@
+"""Campaigns: bare clients sharing one signature, and young accounts of one network, judged
+as one actor whose decision applies to every member."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from support import event
+
+from scrapeguard.config import load_document
+from scrapeguard.engine import Decision, Guard, NoNetworkInfo
+from scrapeguard.events import NEW_ACCOUNTS_CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
+from scrapeguard.policy import Policy, policy_from_document
+
+STOPS = frozenset({"challenge", "throttle", "block", "tarpit", "decoy"})
+
+
+def guard(policy_text: str = "", network: Any = None) -> Guard:
+    policy = policy_from_document(load_document(policy_text, "p.yaml")) if policy_text else None
+    return Guard(policy=policy or Policy(mode="enforce"), network=network or NoNetworkInfo())
+
+
+def address(i: int) -> str:
+    """One address in each of many /24 networks, as a residential proxy pool gives them."""
+    return f"81.{i // 200}.{i % 200}.7"
+
+
+LANGUAGE = "en-GB,en;q=0.9"
+
+
+def bare(t: float, i: int, person: int, **kw: object) -> RequestEvent:
+    """A profile request from address `i` with no cookie, as a scraper's client sends it."""
+    return event(t, address(i), f"/u/p{person}", accept_language=LANGUAGE, **kw)
+
+
+def asset(t: float, i: int) -> RequestEvent:
+    """A page asset, loaded by a browser with the same signature."""
+    return event(t, address(i), "/static/app.css", accept_language=LANGUAGE)
+
+
+def spread(g: Guard, addresses: int, rounds: int, start: float = 0.0) -> list[Decision]:
+    """Each address asks for one new profile a round, a minute between addresses."""
+    out = []
+    for r in range(rounds):
+        for i in range(addresses):
+            t = start + (r * addresses + i) * 60.0
+            out.append(g.decide(bare(t, i, r * addresses + i)))
+    return out
+
+
+def test_bare_clients_with_one_signature_are_linked_and_stopped_as_one() -> None:
+    g = guard()
+    decisions = spread(g, 30, 4)
+    first = next(i for i, d in enumerate(decisions) if d.action != "allow")
+    assert first + 1 == 20  # challenged from the 20th address on, before any quota
+    linked = decisions[first]
+    assert linked.key.startswith(SIGNATURE_CAMPAIGN) and linked.scope == "campaign"
+    assert linked.reasons[0].startswith("one of 20 addresses that send the same user agent")
+    # Past the quota of 100 people a day the campaign is blocked: every member that comes back
+    # is stopped, whatever address it uses.
+    late = decisions[100:]
+    assert all(d.action == "block" for d in late[30:])
+    assert "the quota for one campaign is 100" in late[-1].reasons[0]
+    served = sum(d.action == "allow" for d in decisions)
+    assert served <= 20
+    campaign = g.state.get(linked.key)
+    assert campaign is not None and campaign.more().account_count == 30
+
+
+def test_a_new_address_of_a_blocked_campaign_is_challenged_not_blocked() -> None:
+    """A person whose browser has not loaded the page's assets yet looks like a member."""
+    g = guard()
+    spread(g, 30, 5)
+    t = 30 * 5 * 60.0
+    newcomer = bare(t, 500, 9999)
+    assert g.held(newcomer).action == "challenge"  # what an integration checks before the app
+    assert g.decide(newcomer).action == "challenge"
+    # Back without having loaded assets: the campaign's decision in full (150 people: throttle).
+    assert g.held(bare(t + 60, 500, 9998)).action == "throttle"
+    assert g.decide(bare(t + 60, 500, 9998)).action == "throttle"
+
+
+def test_a_person_with_the_same_browser_who_loads_assets_is_not_a_member() -> None:
+    g = guard()
+    spread(g, 30, 5)
+    t = 30 * 5 * 60.0
+    assert g.decide(bare(t, 600, 9000)).action == "challenge"  # a first visit, as above
+    assert g.decide(asset(t + 0.5, 600)).action == "allow"
+    for k in range(1, 6):
+        assert g.decide(bare(t + k * 30, 600, 9000 + k)).action == "allow"
+    campaign = g.state.get(g.decide(bare(t + 300, 0, 1)).key)
+    assert campaign is not None and campaign.member_count == 1  # one address loaded assets
+
+
+def test_a_signature_that_people_share_is_not_a_campaign() -> None:
+    """Forty people with the same browser, each loading assets, and five bare clients with it:
+    most of the signature's addresses load assets, so nobody is linked."""
+    g = guard()
+    decisions = []
+    for i in range(45):
+        for k in range(4):
+            t = i * 400.0 + k * 60
+            decisions.append(g.decide(bare(t, i, i * 4 + k)))
+            if i < 40:
+                decisions.append(g.decide(asset(t + 0.4, i)))
+    assert all(d.action == "allow" for d in decisions)
+    assert not g.counters["detector/campaign/signature/hit"]
+
+
+def test_declared_crawlers_are_judged_by_name_not_linked() -> None:
+    class Crawlers(NoNetworkInfo):
+        def crawler(self, user_agent: str, ip: str, now: float) -> Any:
+            found = "Googlebot" in user_agent
+            return SimpleNamespace(status="verified", reason="Google's ranges") if found else None
+
+    g = guard(network=Crawlers())
+    ua = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    for i in range(40):
+        g.decide(event(i * 60.0, address(i), f"/u/p{i}", user_agent=ua))
+    assert not [s for s in g.state if s.campaign]
+
+
+def test_young_accounts_of_one_network_are_one_campaign() -> None:
+    g = guard()
+    decisions = []
+    for a in range(10):  # each account stays under the new-account quota of 100 a day
+        for k in range(40):
+            e = event(
+                a * 30.0 + k * 300.0,
+                f"203.0.113.{10 + a}",
+                f"/u/p{a * 40 + k}",
+                account=f"farm{a}",
+                account_created=1_767_225_600.0 - 3600,
+                session=f"s{a}",
+            )
+            decisions.append(g.decide(e))
+    stopped = [d for d in decisions if d.action in STOPS]
+    assert stopped and stopped[0].key == NEW_ACCOUNTS_CAMPAIGN + "203.0.113.0/24"
+    assert "younger than 7 days used from network 203.0.113.0/24" in stopped[0].reasons[0]
+    assert sum(d.action == "allow" for d in decisions) <= 310
+    assert decisions[-1].action in STOPS  # every account of the farm, the campaign's decision
+
+
+def test_established_accounts_are_not_linked_by_network() -> None:
+    g = guard()
+    for a in range(10):
+        for k in range(40):
+            g.decide(
+                event(
+                    a * 30.0 + k * 300.0,
+                    f"203.0.113.{10 + a}",
+                    f"/u/p{a * 40 + k}",
+                    account=f"old{a}",
+                    account_created=1_600_000_000.0,
+                    session=f"s{a}",
+                )
+            )
+    assert not [s for s in g.state if s.campaign]
+
+
+def test_campaigns_can_be_turned_off_or_shadowed() -> None:
+    off = guard("policy:\n  mode: enforce\n  detectors:\n    campaign: false\n")
+    assert all(d.action == "allow" for d in spread(off, 30, 4))
+    assert not [s for s in off.state if s.campaign]
+    shadow = guard("policy:\n  mode: enforce\n  shadow_rules: [campaign/signature]\n")
+    decisions = spread(shadow, 30, 8)
+    assert all(d.enforced == "allow" for d in decisions)
+    assert any(d.action == "block" and d.simulated for d in decisions)
+
+
+def test_a_campaign_reason_never_names_more_members_than_it_counted() -> None:
+    g = guard()
+    decisions = spread(g, 300, 1)
+    assert "one of 256 addresses or more" in decisions[-1].reasons[0]
