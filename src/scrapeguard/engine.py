@@ -186,7 +186,8 @@ class Guard:
         if not self.state.decisions:
             return ALLOW
         # No detector scores the fingerprint actor, so no decision is held against it yet.
-        keys = self._keys(event, self.site.classify(event).kind, False)[0]
+        crawler = self.network.crawler(event.user_agent, event.ip, now)
+        keys = self._keys(event, self.site.classify(event).kind, crawler, False)[0]
         ip = self.state.get(keys[0])
         return self._held(keys, now, event.account is not None, ip, counted=False)
 
@@ -222,38 +223,37 @@ class Guard:
         """The actor keys `_evaluate` counts `event` under."""
         if (self.blocklist or self.allowlist) and self._listed(event, event.time) is not None:
             return self._listed_keys(event)
+        crawler = self.network.crawler(event.user_agent, event.ip, event.time)
         if access.kind == Kind.STATIC:
-            return self._static_keys(event)
-        return self._keys(event, access.kind)[0]
+            return self._static_keys(event, crawler)
+        return self._keys(event, access.kind, crawler)[0]
 
     def _listed_keys(self, event: RequestEvent) -> list[str]:
         ip_key = "ip:" + event.ip
         return [ip_key] if event.account is None else [ip_key, "account:" + event.account]
 
-    def _static_keys(self, event: RequestEvent) -> list[str]:
+    def _static_keys(self, event: RequestEvent, crawler: Any) -> list[str]:
         keys = ["ip:" + event.ip]
         if event.account is not None:
             keys.append("account:" + event.account)
         if event.session is not None:
             keys.append("session:" + event.session)
-        campaign = self._campaign_key(event, Kind.STATIC)
+        campaign = self._campaign_key(event, Kind.STATIC, crawler)
         if campaign is not None:  # so that a campaign knows whether its clients load assets
             keys.append(campaign)
         return keys
 
-    def _campaign_key(self, event: RequestEvent, kind: str) -> str | None:
-        """The campaign `event` (a request of route `kind`) may belong to
-        (`events.campaign_key`), unless campaigns are off. A guest joins its signature's
-        campaign only with requests for people's data and for page assets, and not when it
-        declares itself a crawler (crawlers answer for themselves, by name)."""
+    def _campaign_key(self, event: RequestEvent, kind: str, crawler: Any) -> str | None:
+        """The campaign `event` (a request of route `kind`; `crawler`: its crawler verdict)
+        may belong to (`events.campaign_key`), unless campaigns are off. A guest joins its
+        signature's campaign only with requests for people's data and for page assets, and not
+        when it declares itself a crawler (crawlers answer for themselves, by name)."""
         if self._young is None:
             return None
         key = campaign_key(event, self._young)
         if key is None or event.account is not None:
             return key
-        if kind not in SIGNATURE_KINDS:
-            return None
-        return key if self.network.crawler(event.user_agent, event.ip, event.time) is None else None
+        return key if kind in SIGNATURE_KINDS and crawler is None else None
 
     def _evaluate(self, event: RequestEvent, access: Access) -> tuple[Access, Decision]:
         now = event.time
@@ -263,14 +263,15 @@ class Guard:
             if listed is not None:  # a person decided: counted, not scored
                 self.state.observe(self._listed_keys(event), event, access, now)
                 return access, listed
+        crawler = self.network.crawler(event.user_agent, ip, now)
         if access.kind == Kind.STATIC:
-            keys = self._static_keys(event)
+            keys = self._static_keys(event, crawler)
             states = self.state.observe(keys, event, access, now)
-            crawler = self.network.crawler(event.user_agent, ip, now)
             if crawler is not None:  # the principal: account, else session, else address
-                _note_crawler(states[1] if event.account is not None else states[-1], crawler)
+                named = event.account is not None or event.session is not None
+                _note_crawler(states[1 if named else 0], crawler)
             return access, self._held(keys, now, event.account is not None, states[0])
-        keys, known = self._keys(event, access.kind)
+        keys, known = self._keys(event, access.kind, crawler)
         wide = known == 4
         states = self.state.observe(keys, event, access, now)
         ip_state, net_state = states[0], states[1]
@@ -292,7 +293,6 @@ class Guard:
             else (ip_state, ActorKind.IP)
         )
         origin = NO_TAGS if access.kind == Kind.OTHER else self.network.origin(ip)
-        crawler = self.network.crawler(event.user_agent, ip, now)
         partner = (
             self.policy.partner_for(ip, event.account, event.user_agent)
             if (self.policy.partners)
@@ -339,10 +339,11 @@ class Guard:
         return access, self._conclude(signals, ctx, keys)
 
     def _keys(
-        self, event: RequestEvent, kind: str, fingerprint: bool = True
+        self, event: RequestEvent, kind: str, crawler: Any, fingerprint: bool = True
     ) -> tuple[list[str], int]:
-        """The actor keys of a request for a route of `kind` that is not a static asset, and
-        how many of them are address keys (2 for IPv4, 4 for IPv6)."""
+        """The actor keys of a request for a route of `kind` that is not a static asset (from
+        a client with this `crawler` verdict), and how many of them are address keys (2 for
+        IPv4, 4 for IPv6)."""
         ip = event.ip
         keys = ["ip:" + ip, self._network_key(ip)]
         if ":" in ip:  # IPv6: also the /56 and /48 a subscriber or a site is given
@@ -359,7 +360,7 @@ class Guard:
             # Header traits are known (inline, JSON logs): the fingerprint is worth an actor.
             # From a plain log it would only be the user agent, shared by thousands.
             keys.append("fp:" + fingerprint_of(event))
-        campaign = self._campaign_key(event, kind)
+        campaign = self._campaign_key(event, kind, crawler)
         if campaign is not None:
             keys.append(campaign)
         return keys, known

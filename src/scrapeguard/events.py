@@ -126,10 +126,11 @@ def ledger_actors(event: RequestEvent) -> list[str]:
     return keys
 
 
-#: Campaign keys start with one of these: clients that look alike and keep nothing between
-#: requests, or young accounts used from one network.
-SIGNATURE_CAMPAIGN: Final = "campaign:sig:"
-NEW_ACCOUNTS_CAMPAIGN: Final = "campaign:new:"
+#: Campaign keys start with CAMPAIGN, then one of the two kinds: clients that look alike and
+#: keep nothing between requests, or young accounts used from one network.
+CAMPAIGN: Final = "campaign:"
+SIGNATURE_CAMPAIGN: Final = CAMPAIGN + "sig:"
+NEW_ACCOUNTS_CAMPAIGN: Final = CAMPAIGN + "new:"
 
 
 def campaign_key(event: RequestEvent, young: float) -> str | None:

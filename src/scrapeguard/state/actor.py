@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ..events import SIGNATURE_CAMPAIGN, RequestEvent
+from ..events import CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
 from ..site import Access, Kind
 
 HOUR = 3600.0
@@ -264,7 +264,7 @@ class ActorState:
         self.fresh = 0
         self.agent = ""
         self.agent_changes = 0
-        self.campaign = key.startswith("campaign:")
+        self.campaign = key.startswith(CAMPAIGN)
         self.aggregate = aggregates(key)
         self.verdict = "allow"
         self.read_robots = False
@@ -523,26 +523,28 @@ class ActorState:
 def aggregates(key: str) -> bool:
     """Whether actor `key` stands for many clients (a network, a campaign): only its people,
     sign-ups, logins and clients are counted, not what depends on one client's habits."""
-    return key.startswith(("net:", "campaign:"))
+    return key.startswith(("net:", CAMPAIGN))
 
 
 def accounts_noted(key: str, event: RequestEvent, access: Access, now: float) -> tuple[str, str]:
-    """(account, member) that a page request makes actor `key` remember ("" for none).
+    """(account, member) that a request makes actor `key` remember ("" for none).
 
     An account is remembered by the device it is used from, and by any actor it signs up or
     logs in from while new (or of unknown age): a farm creates accounts, an office full of
     colleagues logging in brings old ones. An established account is remembered as a member
     of the address it is used from. A campaign remembers its clients in place of accounts
     (the addresses of a signature campaign, the accounts of a new-accounts campaign), and in
-    place of members the addresses that load page assets (static requests).
+    place of members the addresses that load page assets (static requests). Other actors
+    remember nothing from a static request.
     """
-    if key.startswith("campaign:"):
-        if access.kind == Kind.STATIC:
+    static = access.kind == Kind.STATIC
+    if key.startswith(CAMPAIGN):
+        if static:
             return "", event.ip
         client = event.ip if key.startswith(SIGNATURE_CAMPAIGN) else event.account
         return client or "", ""
     account = event.account
-    if account is None:
+    if account is None or static:
         return "", ""
     created = event.account_created
     new = created is None or now - created < NEW_ACCOUNT_AGE

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Final
 
-from ..events import RequestEvent
+from ..events import CAMPAIGN, RequestEvent
 from ..site import Access, Kind
 from .actor import MAX_EXACT_SUBJECTS, SHARED_FIELDS, ActorState, accounts_noted, aggregates
 
@@ -70,8 +70,7 @@ def call_for(
     tail: list[object] = []
     for key, ttl in zip(keys, ttls, strict=True):
         redis_keys += actor_keys(prefix, key)
-        noted = not static or key.startswith("campaign:")
-        account, member = accounts_noted(key, event, access, now) if noted else ("", "")
+        account, member = accounts_noted(key, event, access, now)
         tail += (ttl, flags(key, event, access), account, member)
     if disclosures:
         redis_keys += actor_keys(prefix, UNIVERSE)
@@ -88,7 +87,7 @@ def actor_keys(prefix: str, key: str) -> list[str]:
 def flags(key: str, event: RequestEvent, access: Access) -> str:
     """What the script counts for actor `key` (see its header), as ActorState.observe does."""
     kind = access.kind
-    out = "G" if key.startswith("campaign:") else ""
+    out = "G" if key.startswith(CAMPAIGN) else ""
     if kind == Kind.STATIC:
         return "S" + out
     if kind == Kind.PERSON:
