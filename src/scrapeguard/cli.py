@@ -34,6 +34,7 @@ from .ingest import (
     read_events_parallel,
 )
 from .integrations.loading import read_config
+from .learned.commands import add_parsers as add_model_parsers
 from .policy import Policy, policy_from_document
 from .site import Access, SiteModel, site_from_document
 from .state import open_state
@@ -113,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     a.set_defaults(run=_analyze)
 
     add_demo_parsers(sub)
+    add_model_parsers(sub)
     add_store_parsers(sub)
 
     for name, text in (

@@ -394,10 +394,16 @@ class Guard:
                     if shadowing
                     else full
                 )
-                if full > self._trait_cap and all(s.rule in self._traits for s in group):
-                    # Looks alone (no cookies, an even pace, a hosting address) never act.
-                    full = min(full, self._trait_cap)
-                    enforced = min(enforced, self._trait_cap)
+                # Looks alone (no cookies, an even pace, a hosting address) never act; nor do
+                # they when the evidence beside them is only recorded (shadowed).
+                cap = self._trait_cap
+                if full > cap and all(s.rule in self._traits for s in group):
+                    full = min(full, cap)
+                    enforced = min(enforced, cap)
+                elif enforced > cap and all(
+                    s.rule in self._traits for s in group if not self._shadowed(s.rule)
+                ):
+                    enforced = cap
                 _remember(_actor_of(ctx, scope), full, group)
                 if best is None or full > best[0]:
                     best = (full, enforced, scope, group)
@@ -455,8 +461,8 @@ class Guard:
             ] += 1
         if enforced_action != "allow" and enforced_action != "cap":
             self.state.record_decision(decision)
-        if ctx.ip.pages <= 1 and actor.key.startswith(SIGNATURE_CAMPAIGN):
-            decision = _at_most_challenge(decision)  # as `_campaign_held` says
+        if actor.key.startswith(SIGNATURE_CAMPAIGN):  # how far it reaches this request
+            decision = self._campaign_held(decision, keys, now, ctx.ip, ctx.ip.pages - 1) or ALLOW
         held = self._held(keys, now, ctx.account is not None, ctx.ip)
         return held if held.rank > decision.rank else decision
 
@@ -615,13 +621,23 @@ class Guard:
     def _campaign_held(
         self, held: Decision, keys: list[str], now: float, ip: ActorState | None, seen: int
     ) -> Decision | None:
-        """How a signature campaign's decision applies to one request: in full to an address
-        that behaves as the campaign does (no page assets); as a challenge at most to an
-        address seen for the first time, which could be a person who has yet to load them;
-        not at all to an address that loads page assets."""
-        if ip is not None and ip.statics:
+        """How a signature campaign's decision applies to one request (`seen`: page requests
+        of its address before it): in full to an address that behaves as the campaign does (no
+        page assets); as a challenge at most to an address seen for the first time, which
+        could be a person who has yet to load them; not at all to an address that loads page
+        assets. A shared address (carrier NAT, iCloud Private Relay) carries many people's
+        first pages: not at all on its first, a challenge at most after that."""
+        others = ip is not None and ip.statics
+        shared = not others and self._shared_address(keys[0], ip)
+        if others or (shared and seen <= 0):
             return self.state.active_decision([k for k in keys if k != held.key], now)
-        return held if seen > 0 else _at_most_challenge(held)
+        return held if seen > 0 and not shared else _at_most_challenge(held)
+
+    def _shared_address(self, ip_key: str, ip: ActorState | None) -> bool:
+        """Whether the address of key `ip_key` (`ip:…`) is shared by many people."""
+        return _is_shared(self.network.origin(ip_key[3:])) or (
+            ip is not None and ip.shared_by_members
+        )
 
     def _network_key(self, ip: str) -> str:
         if ":" not in ip:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -431,9 +432,16 @@ def _detectors(errors: Errors, value: Any, path: tuple[str | int, ...]) -> dict[
             item, at = settings[f.name], (*where, f.name)
             if f.type in ("bool", bool):
                 values[f.name] = errors.boolean(item, at, f.default)  # type: ignore[arg-type]
+            elif f.type in ("str", str):  # a file, relative to the policy file's folder
+                value = errors.string(item, at, f.default)  # type: ignore[arg-type]
+                folder = os.path.dirname(errors.doc.source)
+                exists = os.path.isfile(errors.doc.source)
+                values[f.name] = os.path.join(folder, value) if value and exists else value
             elif f.name in cls.durations:
                 values[f.name] = errors.duration(item, at, f.default)  # type: ignore[arg-type]
             else:
                 values[f.name] = errors.number(item, at, f.default, 0)  # type: ignore[arg-type]
         out[name] = cls.settings_type(**values)
+        for setting, problem in cls.check(out[name]).items():
+            errors.add((*where, setting), problem)
     return out

@@ -74,7 +74,7 @@ def test_many_logins_from_one_address_are_flagged() -> None:
         g.decide(event(i * 120.0, "198.51.100.9", "/login", method="POST", account="same"))
         for i in range(31)
     ]
-    assert not decisions[29].reasons
+    assert not [r for r in decisions[29].reasons if "logins in a day" in r]
     assert "31 logins in a day from network 198.51.100.0/24" in decisions[30].reasons
 
 

@@ -81,6 +81,25 @@ def test_a_new_address_of_a_blocked_campaign_is_challenged_not_blocked() -> None
     assert g.decide(bare(t + 60, 500, 9998)).action == "throttle"
 
 
+def test_a_shared_address_on_its_first_page_is_not_stopped_by_a_campaign() -> None:
+    """iCloud Private Relay and carrier NAT addresses carry a stream of people's first pages:
+    a campaign's decision does not reach them until the address itself behaves as one."""
+    relay = address(700)
+
+    class Relay(NoNetworkInfo):
+        def origin(self, ip: str) -> frozenset[str]:
+            return frozenset({"shared:icloud-relay"}) if ip == relay else frozenset()
+
+    g = guard(network=Relay())
+    spread(g, 30, 5)
+    t = 30 * 5 * 60.0
+    assert g.held(bare(t, 700, 9999)).action == "allow"
+    assert g.decide(bare(t, 700, 9999)).action == "allow"
+    # Bare pages again from the same address: challenged, never more (it may be someone else).
+    assert g.decide(bare(t + 60, 700, 9998)).action == "challenge"
+    assert g.held(bare(t + 120, 700, 9997)).action == "challenge"
+
+
 def test_a_person_with_the_same_browser_who_loads_assets_is_not_a_member() -> None:
     g = guard()
     spread(g, 30, 5)

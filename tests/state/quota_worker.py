@@ -20,7 +20,9 @@ def main() -> None:
     url, worker, count, limit, start_at = sys.argv[1:6]
     quota = f"{{people_per_hour: {{limit: {limit}, then: block}}}}"
     policy = policy_from_document(
-        load_document(f"policy: {{mode: enforce, limits: {quota}}}", "quota.yaml")
+        load_document(
+            f"policy: {{mode: enforce, limits: {quota}, detectors: {{model: false}}}}", "quota.yaml"
+        )
     )
     state = open_state(url)
     guard = Guard(policy=policy, state=state, network=NoNetworkInfo())

@@ -277,8 +277,8 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, format_table, result_document
 
     runs: list[dict[str, Any]] = []
-    for label, events, labels, actors, size in _eval_inputs(args):
-        site, policy = _eval_config(args, size)
+    for label, events, labels, actors, size in labelled_runs(args):
+        site, policy = run_config(args, size)
         policy.mode = "enforce"  # decisions held against actors apply to their later requests
         guard = Guard(site, policy, open_state("memory://"))
         result = evaluate(events, labels, actors, guard)
@@ -291,7 +291,7 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _eval_config(args: argparse.Namespace, size: int) -> tuple[SiteModel, Policy]:
+def run_config(args: argparse.Namespace, size: int) -> tuple[SiteModel, Policy]:
     if args.site:
         site, policy, _, _ = read_config(load_file(args.site))
         return site, policy
@@ -299,7 +299,7 @@ def _eval_config(args: argparse.Namespace, size: int) -> tuple[SiteModel, Policy
     return site, policy
 
 
-def _eval_inputs(args: argparse.Namespace) -> Iterator[tuple[str, Any, Any, Any, int]]:
+def labelled_runs(args: argparse.Namespace) -> Iterator[tuple[str, Any, Any, Any, int]]:
     """(label, events, labels, actors, directory size) per run: the given log, or one
     simulated log per seed, written and read back exactly as a user's would be."""
     from .evaluate import read_truth

@@ -9,6 +9,7 @@ from .breadth import Breadth
 from .campaign import Campaign
 from .enumeration import Enumeration
 from .goodbots import GoodBots
+from .model import Model
 from .new_account import NewAccount
 from .origin import Origin
 from .timing import Timing
@@ -29,6 +30,7 @@ DETECTORS: dict[str, type[Detector]] = {
         Breadth,
         Automation,
         Timing,
+        Model,
         Origin,
     )
 }

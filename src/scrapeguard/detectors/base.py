@@ -89,6 +89,11 @@ class Detector:
         """Return the signals this request raises (an empty tuple when none)."""
         raise NotImplementedError
 
+    @classmethod
+    def check(cls, settings: Settings) -> dict[str, str]:
+        """Problems with `settings` that their types do not show, by setting name."""
+        return {}
+
     def signal(self, rule: str, weight: float, reason: str, scope: str) -> Signal:
         """Build a signal named `<detector>/<rule>`, scaled by the detector's weight setting."""
         w = min(100.0, max(0.0, weight * self.settings.weight))

@@ -7,6 +7,7 @@ is the event's own, so replaying a log gives the same state as seeing the traffi
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ..events import CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
 from ..site import Access, Kind
@@ -212,6 +213,8 @@ class ActorState:
         "streak",
         "last_page",
         "cookieless",
+        "referred",
+        "errors",
         "extra",
         "peak",
         "reasons_by_rule",
@@ -228,6 +231,7 @@ class ActorState:
         "agent_changes",
         "aggregate",
         "campaign",
+        "learned",
     )
 
     def __init__(self, key: str, now: float) -> None:
@@ -258,6 +262,8 @@ class ActorState:
         self.streak = 0
         self.last_page = 0.0
         self.cookieless = 0
+        self.referred = 0
+        self.errors = 0
         self.extra: Extra | None = None
         self.peak = 0
         self.reasons_by_rule: dict[str, tuple[float, str]] | None = None
@@ -272,6 +278,8 @@ class ActorState:
         self.member_count = 0
         self.bot: str | None = None
         self.account_created: float | None = None
+        #: The session model's last verdict: (pages when judged, its signals).
+        self.learned: tuple[int, list[Any]] | None = None
 
     @property
     def distinct_people(self) -> int:
@@ -325,6 +333,10 @@ class ActorState:
         self._time_page(now)
         if event.headers is not None and event.session is None:
             self.cookieless += 1
+        if event.referer:
+            self.referred += 1
+        if event.status >= 400:
+            self.errors += 1
         if kind in COUNTED_ROUTES:
             self._observe_route(event, access, now)
         if access.disclosures:

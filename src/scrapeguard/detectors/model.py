@@ -1,0 +1,100 @@
+"""The session model: the learned layer's verdict on how an actor behaves, with its reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..learned.features import NAMES, session_features, shown
+from ..learned.model import ModelError, SessionModel, load_model
+from ..state.actor import ActorState
+from .base import Context, Detector, Settings, Signal, ramp
+
+#: Features named in a reason, strongest first.
+SHOWN_FEATURES = 3
+
+
+@dataclass
+class ModelSettings(Settings):
+    """`file`: a model trained with `scrapeguard model train` (empty: the shipped one, trained
+    on the simulator's traffic). An actor is judged from `min_pages` pages on. `likely`: the
+    classifier's probability of automation from which it signals (weight 25, up to 45 when
+    certain); `unusual`: the isolation score (0-1; above 0.5 a session is unlike the people
+    the model saw) from which it signals (weight 15 to 30). Both are traits: they add to
+    evidence of harvesting, never act alone (`traits_act_alone` in the policy); and an actor is
+    judged only once it received the data of `min_people` people, since what the model adds
+    is how soon a harvester is stopped, not suspicion of whoever reads a few profiles."""
+
+    file: str = ""
+    min_pages: float = 3
+    min_people: float = 20
+    likely: float = 0.9
+    unusual: float = 0.65
+
+
+class Model(Detector):
+    """Scores the principal's session features with the session model."""
+
+    name = "model"
+    traits = frozenset({"automated", "unusual"})
+    settings_type = ModelSettings
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__(settings)
+        self.model: SessionModel = load_model(self.settings.file)
+
+    @classmethod
+    def check(cls, settings: Settings) -> dict[str, str]:
+        """The model file must load."""
+        try:
+            load_model(settings.file)  # type: ignore[attr-defined]
+        except ModelError as exc:
+            return {"file": str(exc)}
+        return {}
+
+    def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
+        if ctx.verified_crawler:
+            return ()  # crawlers answer for themselves, by name
+        p, scope = ctx.principal, ctx.principal_kind
+        s: ModelSettings = self.settings
+        if (ctx.shared and scope == "ip") or p.pages < s.min_pages or p.distinct < s.min_people:
+            return ()
+        held = p.learned
+        if held is None or rescore(p.pages, held[0]):
+            held = p.learned = (p.pages, self.judge(p, scope))
+        return held[1]
+
+    def judge(self, p: ActorState, scope: str) -> list[Signal]:
+        """The signals the model raises about actor `p` now."""
+        s: ModelSettings = self.settings
+        x = session_features(p)
+        v = self.model.judge(x)
+        out: list[Signal] = []
+        if v.automated >= s.likely:
+            top = sorted(range(len(x)), key=lambda i: -v.shares[i])[:SHOWN_FEATURES]
+            why = ", ".join(_feature(i, x[i]) for i in top if v.shares[i] > 0)
+            reason = (
+                f"the session model rates this visit {v.automated:.0%} likely automated ({why})"
+            )
+            weight = ramp(v.automated, s.likely, 0.999, 25, 45)
+            out.append(self.signal("automated", weight, reason, scope))
+        if v.unusual >= s.unusual and v.outside:
+            far = ", ".join(
+                f"{_feature(NAMES.index(name), value)} (people: {shown(name, lo)} to "
+                f"{shown(name, hi)})"
+                for name, value, lo, hi in v.outside[:SHOWN_FEATURES]
+            )
+            reason = f"this visit is unlike any the session model saw from people: {far}"
+            weight = ramp(v.unusual, s.unusual, s.unusual + 0.1, 15, 30)
+            out.append(self.signal("unusual", weight, reason, scope))
+        return out
+
+
+def rescore(pages: int, scored_at: int) -> bool:
+    """Whether an actor judged at `scored_at` pages is due again: once its pages grew by half
+    (at least one page, at most 50)."""
+    return pages - scored_at >= min(max(1, scored_at // 2), 50)
+
+
+def _feature(i: int, value: float) -> str:
+    name = NAMES[i]
+    return f"{name.replace('_', ' ')} {shown(name, value)}"

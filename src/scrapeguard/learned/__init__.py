@@ -1,0 +1,1 @@
+"""The learned layer: session features, the session model and its training."""

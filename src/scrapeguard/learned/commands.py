@@ -1,0 +1,95 @@
+"""`scrapeguard model`: train the session model on labelled traffic, or describe one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any
+
+from ..detectors.model import ModelSettings
+from .features import FEATURES, shown
+from .model import load_model
+
+DEFAULT_SEEDS = "1,2"
+
+
+def add_parsers(sub: Any) -> None:
+    """Register `model train` and `model show` on the `scrapeguard` parser's subcommands."""
+    m = sub.add_parser(
+        "model",
+        help="train the session model on labelled traffic, or describe a model file",
+        description="The learned layer's session model (docs/model.md).",
+    )
+    msub = m.add_subparsers(dest="model_command", required=True, metavar="COMMAND")
+    t = msub.add_parser(
+        "train",
+        help="train a model file on a labelled log (or on simulated traffic)",
+        description="Replay labelled traffic through the engine, take every actor's session "
+        "features along its visit and train the classifier and the isolation forest. Needs "
+        "scikit-learn (pip install 'scrapeguard[model]'). Without a log, the traffic is "
+        "simulated from --seeds (how the shipped model is made).",
+    )
+    t.add_argument("log", nargs="?", help="labelled log (JSON lines); else simulate --seeds")
+    t.add_argument("--truth", metavar="FILE", help="the log's ground truth (truth.json)")
+    t.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"seeds to simulate ({DEFAULT_SEEDS})")
+    t.add_argument("--hours", type=float, default=24.0)
+    t.add_argument("--scale", type=float, default=1.0)
+    t.add_argument("--size", type=int, default=5000)
+    t.add_argument("--site", help="site model and policy (the demo site's by default)")
+    t.add_argument("--out", "-o", required=True, metavar="FILE", help="model file to write")
+    t.add_argument(
+        "--leave-one-class-out",
+        action="store_true",
+        help="also train once without each scraper class and report how the class left out "
+        "is judged",
+    )
+    t.set_defaults(run=_train)
+    s = msub.add_parser("show", help="describe a model file (the shipped one by default)")
+    s.add_argument("file", nargs="?", default="", help="model file")
+    s.set_defaults(run=_show)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from ..demo.commands import labelled_runs, run_config
+    from .train import Sessions, leave_one_class_out, sessions_of, train
+
+    every = Sessions([], [], [], [], [])
+    sources = []
+    for label, events, owners, actors, size in labelled_runs(args):
+        site, policy = run_config(args, size)
+        classes = {a.id: a.cls for a in actors.values()}
+        s = sessions_of(events, owners, classes, site, policy)
+        print(f"{label}: {len(s.rows):,} session snapshots of {len(set(s.actor)):,} actors")
+        every.extend(s)
+        sources.append(label)
+    what = os.path.basename(args.log) if args.log else f"simulated traffic ({', '.join(sources)})"
+    document = train(every, f"trained on {what}")
+    with open(args.out, "w", encoding="utf-8") as fh:
+        json.dump(document, fh, separators=(",", ":"))
+    print(f"wrote {args.out}")
+    if args.leave_one_class_out:
+        d = ModelSettings()
+        print(f"\nleft out of training (flagged: p ≥ {d.likely}, from page {d.min_pages:.0f})")
+        head = ("class", "actors", "by last page", "at any page", "people, last", "any")
+        print("{:<24}{:>8}{:>14}{:>13}{:>14}{:>7}".format(*head))
+        for r in leave_one_class_out(every, d.likely, d.min_pages):
+            print(
+                f"{r.cls:<24}{r.actors:>8,}{r.flagged_last:>14.1%}{r.flagged_any:>13.1%}"
+                f"{r.people_flagged_last:>14.1%}{r.people_flagged_any:>7.1%}"
+            )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    model = load_model(args.file)
+    print(f"{model.source}: {model.description}")
+    print(
+        f"classifier: {len(model.classifier)} boosted trees; "
+        f"isolation forest: {len(model.isolation)} trees"
+    )
+    print("features, and the range of the people it was trained on (1st to 99th percentile):")
+    for (name, what), (lo, hi) in zip(FEATURES.items(), model.human_range, strict=True):
+        span = f"{shown(name, lo)} to {shown(name, hi)}"
+        print(f"  {name:<18} {span:<16} {what.removesuffix(' (log)')}")
+    return 0
