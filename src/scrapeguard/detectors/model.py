@@ -71,7 +71,7 @@ class Model(Detector):
         out: list[Signal] = []
         if v.automated >= s.likely:
             top = sorted(range(len(x)), key=lambda i: -v.shares[i])[:SHOWN_FEATURES]
-            why = ", ".join(_feature(i, x[i]) for i in top if v.shares[i] > 0)
+            why = ", ".join(_feature(NAMES[i], x[i]) for i in top if v.shares[i] > 0)
             reason = (
                 f"the session model rates this visit {v.automated:.0%} likely automated ({why})"
             )
@@ -79,7 +79,7 @@ class Model(Detector):
             out.append(self.signal("automated", weight, reason, scope))
         if v.unusual >= s.unusual and v.outside:
             far = ", ".join(
-                f"{_feature(NAMES.index(name), value)} (people: {shown(name, lo)} to "
+                f"{_feature(name, value)} (people: {shown(name, lo)} to "
                 f"{shown(name, hi)})"
                 for name, value, lo, hi in v.outside[:SHOWN_FEATURES]
             )
@@ -95,6 +95,5 @@ def rescore(pages: int, scored_at: int) -> bool:
     return pages - scored_at >= min(max(1, scored_at // 2), 50)
 
 
-def _feature(i: int, value: float) -> str:
-    name = NAMES[i]
+def _feature(name: str, value: float) -> str:
     return f"{name.replace('_', ' ')} {shown(name, value)}"
