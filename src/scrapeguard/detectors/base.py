@@ -59,7 +59,8 @@ class Context:
 @mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass
 class Settings:
-    """Base of detector settings; every field is a number, a boolean or a duration (seconds)."""
+    """Base of detector settings; every field is a number, a boolean, a duration (seconds) or
+    a file name (relative to the policy file)."""
 
     enabled: bool = True
     shadow: bool = False

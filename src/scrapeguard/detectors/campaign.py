@@ -76,7 +76,7 @@ class Campaign(Detector):
             weight = ramp(people / quota, 1, 2, 60, 90)
             reason = f"{who}: {took}; the quota for one campaign is {quota:,.0f}"
         elif rule == "signature" and members >= s.link_addresses:
-            weight, reason = 45, f"{who}: {took}"
+            weight, reason = 45.0, f"{who}: {took}"
         else:
             return ()
         return [self.signal(rule, weight, reason, ActorKind.CAMPAIGN)]

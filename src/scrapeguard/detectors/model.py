@@ -79,8 +79,7 @@ class Model(Detector):
             out.append(self.signal("automated", weight, reason, scope))
         if v.unusual >= s.unusual and v.outside:
             far = ", ".join(
-                f"{_feature(name, value)} (people: {shown(name, lo)} to "
-                f"{shown(name, hi)})"
+                f"{_feature(name, value)} (people: {shown(name, lo)} to {shown(name, hi)})"
                 for name, value, lo, hi in v.outside[:SHOWN_FEATURES]
             )
             reason = f"this visit is unlike any the session model saw from people: {far}"
@@ -90,9 +89,9 @@ class Model(Detector):
 
 
 def rescore(pages: int, scored_at: int) -> bool:
-    """Whether an actor judged at `scored_at` pages is due again: once its pages grew by half
-    (at least one page, at most 50)."""
-    return pages - scored_at >= min(max(1, scored_at // 2), 50)
+    """Whether an actor judged at `scored_at` pages is due again: once its pages grew by half.
+    The features are averages over the whole visit, so they move little between."""
+    return 2 * pages >= 3 * scored_at
 
 
 def _feature(name: str, value: float) -> str:
