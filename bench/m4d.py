@@ -167,7 +167,7 @@ def load(task: str, assets: bool) -> list[Session]:
 def training_rows(sessions: Sequence[Session], agent: bool) -> Sessions:
     """Snapshots of each session (1st, 2nd, 3rd, 5th, 10th… page and its end), as
     `scrapeguard model train` takes them."""
-    s = Sessions([], [], [], [], [])
+    s = Sessions()
     for x in sessions:
         picks = [i for i in range(len(x.rows)) if i + 1 in SNAPSHOTS or i == len(x.rows) - 1]
         for i in picks:
@@ -176,6 +176,7 @@ def training_rows(sessions: Sequence[Session], agent: bool) -> Sessions:
             s.cls.append("bot" if x.bot else "human")
             s.actor.append(x.id)
             s.pages.append(i + 1)
+            s.people.append(0)
     return s
 
 

@@ -192,8 +192,7 @@ def test_model_can_be_turned_off() -> None:
 
 
 def test_leave_one_class_out_reports_every_scraper_class(sessions: Sessions) -> None:
-    settings = ModelSettings()
-    results = leave_one_class_out(sessions, settings.likely, settings.min_pages)
+    results = leave_one_class_out(sessions, ModelSettings())
     assert {r.cls for r in results} == set(sessions.cls) - {"human"}
     for r in results:
         assert r.actors > 0 and 0 <= r.flagged_last <= r.flagged_any <= 1

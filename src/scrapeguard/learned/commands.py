@@ -54,7 +54,7 @@ def _train(args: argparse.Namespace) -> int:
     from ..demo.commands import labelled_runs, run_config
     from .train import Sessions, leave_one_class_out, sessions_of, train
 
-    every = Sessions([], [], [], [], [])
+    every = Sessions()
     sources = []
     for label, events, owners, actors, size in labelled_runs(args):
         site, policy = run_config(args, size)
@@ -70,10 +70,13 @@ def _train(args: argparse.Namespace) -> int:
     print(f"wrote {args.out}")
     if args.leave_one_class_out:
         d = ModelSettings()
-        print(f"\nleft out of training (flagged: p ≥ {d.likely}, from page {d.min_pages:.0f})")
+        print(
+            f"\nleft out of training (flagged as the detector flags: p ≥ {d.likely}, from "
+            f"{d.min_people:.0f} people and {d.min_pages:.0f} pages on)"
+        )
         head = ("class", "actors", "by last page", "at any page", "people, last", "any")
         print("{:<24}{:>8}{:>14}{:>13}{:>14}{:>7}".format(*head))
-        for r in leave_one_class_out(every, d.likely, d.min_pages):
+        for r in leave_one_class_out(every, d):
             print(
                 f"{r.cls:<24}{r.actors:>8,}{r.flagged_last:>14.1%}{r.flagged_any:>13.1%}"
                 f"{r.people_flagged_last:>14.1%}{r.people_flagged_any:>7.1%}"

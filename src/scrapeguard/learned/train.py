@@ -19,7 +19,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from ..demo.classes import GOOD_BOT, HUMAN, UNVERIFIABLE_CRAWLER
@@ -48,32 +48,25 @@ SEED = 0
 @dataclass
 class Sessions:
     """Feature rows of labelled sessions: `label` 1 for automation; `cls` the class, `actor`
-    the truth actor, `pages` the pages seen when the row was taken."""
+    the truth actor, `pages` and `people` the pages it had requested and the distinct people
+    it had received when the row was taken."""
 
-    rows: list[list[float]]
-    label: list[int]
-    cls: list[str]
-    actor: list[str]
-    pages: list[int]
+    rows: list[list[float]] = field(default_factory=list)
+    label: list[int] = field(default_factory=list)
+    cls: list[str] = field(default_factory=list)
+    actor: list[str] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)
+    people: list[int] = field(default_factory=list)
 
     def extend(self, other: Sessions) -> None:
         """Add the rows of `other`."""
-        self.rows += other.rows
-        self.label += other.label
-        self.cls += other.cls
-        self.actor += other.actor
-        self.pages += other.pages
+        for f in fields(self):
+            getattr(self, f.name).extend(getattr(other, f.name))
 
     def subset(self, keep: Sequence[bool]) -> Sessions:
         """The rows where `keep` is true."""
         pick = [i for i, k in enumerate(keep) if k]
-        return Sessions(
-            [self.rows[i] for i in pick],
-            [self.label[i] for i in pick],
-            [self.cls[i] for i in pick],
-            [self.actor[i] for i in pick],
-            [self.pages[i] for i in pick],
-        )
+        return Sessions(*([getattr(self, f.name)[i] for i in pick] for f in fields(self)))
 
 
 def _sklearn() -> Any:
@@ -97,7 +90,7 @@ def sessions_of(
     through a shadow-mode engine and take the session features of each principal."""
     off = {**policy.detector_settings, "model": ModelSettings(enabled=False)}
     guard = Guard(site, replace(policy, mode="shadow", detector_settings=off), MemoryState())
-    out = Sessions([], [], [], [], [])
+    out = Sessions()
     owner_of: dict[str, str] = {}
     mixed: set[str] = set()
     latest: dict[str, int] = {}
@@ -114,6 +107,7 @@ def sessions_of(
         out.cls.append(classes[actor])
         out.actor.append(actor)
         out.pages.append(s.pages)
+        out.people.append(s.distinct)
 
     for i, (event, access, _) in enumerate(guard.evaluate_all(events)):
         if access.kind == Kind.STATIC:
@@ -279,9 +273,10 @@ class LeftOut:
     people_flagged_any: float
 
 
-def leave_one_class_out(s: Sessions, likely: float, min_pages: float) -> list[LeftOut]:
+def leave_one_class_out(s: Sessions, settings: ModelSettings) -> list[LeftOut]:
     """Train once per scraper class without it (and without half of the people, chosen by a
-    hash of their id) and measure how the model judges the class left out and those people."""
+    hash of their id) and measure how the model judges the class left out and those people,
+    as the detector with `settings` would."""
     held_people = [c == HUMAN and _half(a) for c, a in zip(s.cls, s.actor, strict=True)]
     people = s.subset(held_people)
     out = []
@@ -289,13 +284,10 @@ def leave_one_class_out(s: Sessions, likely: float, min_pages: float) -> list[Le
         train_rows = s.subset([c != cls and not h for c, h in zip(s.cls, held_people, strict=True)])
         model = model_of(train(train_rows, f"without {cls}"), f"without {cls}")
         left = s.subset([c == cls for c in s.cls])
-        last, anywhere = _flagged(model, left, likely, min_pages)
-        p_last, p_any = _flagged(model, people, likely, min_pages)
-        out.append(
-            LeftOut(
-                cls, len(set(left.actor)), last, anywhere, len(set(people.actor)), p_last, p_any
-            )
-        )
+        last, anywhere = _flagged(model, left, settings)
+        p_last, p_any = _flagged(model, people, settings)
+        n, n_people = len(set(left.actor)), len(set(people.actor))
+        out.append(LeftOut(cls, n, last, anywhere, n_people, p_last, p_any))
     return out
 
 
@@ -303,15 +295,17 @@ def _half(actor: str) -> bool:
     return hashlib.blake2b(actor.encode(), digest_size=2).digest()[0] % 2 == 1
 
 
-def _flagged(
-    model: SessionModel, s: Sessions, likely: float, min_pages: float
-) -> tuple[float, float]:
+def _flagged(model: SessionModel, s: Sessions, settings: ModelSettings) -> tuple[float, float]:
     """Shares of `s`'s actors flagged at their last row, and at any row, as the detector
-    judges them (from `min_pages` pages on)."""
+    judges them (from `min_pages` pages and `min_people` people on)."""
     last: dict[str, tuple[int, bool]] = {}
     anywhere: set[str] = set()
-    for row, actor, pages in zip(s.rows, s.actor, s.pages, strict=True):
-        hit = pages >= min_pages and model.judge(row).automated >= likely
+    for row, actor, pages, people in zip(s.rows, s.actor, s.pages, s.people, strict=True):
+        hit = (
+            pages >= settings.min_pages
+            and people >= settings.min_people
+            and model.judge(row).automated >= settings.likely
+        )
         if hit:
             anywhere.add(actor)
         if actor not in last or pages >= last[actor][0]:
