@@ -187,6 +187,7 @@ class Tool:
     hits: list[Hit] = field(default_factory=list)
     skipped: str = ""
     error: str = ""
+    transport_errors: int = 0
     notes: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -233,6 +234,7 @@ class Tool:
             "target_met": met,
             "skipped": self.skipped,
             "error": self.error,
+            "transport_errors": self.transport_errors,
             "notes": self.notes,
         }
 
@@ -282,7 +284,12 @@ def crawl(
     seen = set(queue)
     while queue and run.going(tool):
         url = queue[0]
-        status, body, headers = fetch(url)
+        try:
+            status, body, headers = fetch(url)
+        except Exception:  # noqa: BLE001 - a dropped connection or a timeout: try again
+            tool.transport_errors += 1
+            run.wait(2.0)
+            continue
         tool.record(url, status, body)
         if status in STOPS:
             if passer is None or not is_challenge(status, body) or not passer(url, body):
@@ -312,14 +319,17 @@ def run_wget(tool: Tool, run: Run, work: Path) -> None:
         folder.mkdir()
         cmd = ["wget", "--mirror", "--bind-address", tool.source, "--tries", "1"]
         cmd += ["--timeout", "20", "-nv", "-o", str(log), "-P", str(folder), run.base + "/"]
+        done = 0
         with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as p:
             while p.poll() is None and run.going(tool):
                 run.wait(1.0)
-                _read_wget(tool, run, folder, log)
+                done = _read_wget(tool, log, done)
             if p.poll() is None:
                 p.terminate()
                 p.wait(10)
-        _read_wget(tool, run, folder, log)
+        with log.open("a") as fh:
+            fh.write("\n")  # so that the last line is read too
+        _read_wget(tool, log, done)
         run.wait(60.0)
     tool.notes.append(f"{rounds} wget run(s)")
 
@@ -329,27 +339,23 @@ _WGET_ERR = re.compile(r"^(\S+ \S+) ERROR (\d{3})")
 _WGET_ERR_URL = re.compile(r"^(http\S+):$")
 
 
-def _read_wget(tool: Tool, run: Run, folder: Path, log: Path) -> None:
-    """Record the responses wget logged since the last look (the log says each URL, status
-    and saved file; 4xx responses are logged but not saved)."""
+def _read_wget(tool: Tool, log: Path, done: int) -> int:
+    """Record the responses wget logged after its first `done` lines (the log gives each URL,
+    status and saved file; 4xx responses are logged but not saved); return the lines read."""
     if not log.exists():
-        return
-    lines = log.read_text(errors="replace").splitlines()
-    seen = getattr(tool, "_wget_seen", {})
-    start = seen.get(str(log), 0)
+        return done
+    lines = log.read_text(errors="replace").splitlines()[:-1]  # the last may be half written
     url = ""
-    for i in range(start, len(lines) - 1):  # the last line may be half written
-        line = lines[i]
+    for line in lines[done:]:
         if m := _WGET_ERR_URL.match(line):
             url = m[1]
         elif m := _WGET_ERR.match(line):
             tool.record(url, int(m[2]), "", _wget_time(m[1]))
         elif m := _WGET_OK.match(line):
-            saved = Path(m[3]) if Path(m[3]).is_absolute() else Path.cwd() / m[3]
+            saved = Path(m[3])
             body = saved.read_text(errors="replace") if saved.is_file() else ""
             tool.record(m[2], 200, body, _wget_time(m[1]))
-        seen[str(log)] = i + 1
-    tool._wget_seen = seen  # type: ignore[attr-defined]
+    return max(done, len(lines))
 
 
 def _wget_time(stamp: str) -> float:
@@ -537,7 +543,13 @@ def run_distributed(tool: Tool, run: Run, workers: int = 4) -> None:
             if path is None:
                 run.wait(1.0)
                 continue
-            status, body, headers = fetch(path)
+            try:
+                status, body, headers = fetch(path)
+            except Exception:  # noqa: BLE001 - a dropped connection or a timeout
+                tool.transport_errors += 1
+                with lock:
+                    frontier.append(path)
+                continue
             tool.record(path, status, body)
             if status in STOPS:
                 with lock:
@@ -603,14 +615,106 @@ class Relay:
         self.server.close()
 
 
+class FrontProxy:
+    """A forwarding proxy on 127.0.0.1 in front of the site, as nginx is in front of a real one:
+    each connection from 127.A.B.C is carried to the site from 127.0.0.1 (which the demo
+    trusts) with `X-Forwarded-For: 11.A.B.C` on every request, any such header of the client's
+    replaced. 11.0.0.0/8 is a block no range list shipped with scrapeguard tags, so the site
+    judges each address as one ordinary public client; loopback and private addresses it
+    treats as shared by many people, which turns its per-address limits off."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.closed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                client, (peer, _) = self.server.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, source_address=("127.0.0.1", 0))
+            except OSError:
+                client.close()
+                continue
+            seen_as = public_address(peer).encode()
+            threading.Thread(target=self._requests, args=(client, upstream, seen_as)).start()
+            threading.Thread(target=self._responses, args=(upstream, client)).start()
+
+    def _requests(self, client: socket.socket, upstream: socket.socket, seen_as: bytes) -> None:
+        """Copy requests, rewriting each head; bodies are passed on by Content-Length."""
+        buffer = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                lines = [
+                    line
+                    for line in head.split(b"\r\n")
+                    if not line.lower().startswith(_FORWARDING_HEADERS)
+                ]
+                length = next(
+                    (
+                        int(x.split(b":", 1)[1])
+                        for x in lines
+                        if x.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                lines.insert(1, b"X-Forwarded-For: " + seen_as)
+                while len(buffer) < length:
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                upstream.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + buffer[:length])
+                buffer = buffer[length:]
+        except (OSError, ValueError):
+            return
+        finally:
+            with contextlib.suppress(OSError):
+                upstream.shutdown(socket.SHUT_WR)
+
+    def _responses(self, upstream: socket.socket, client: socket.socket) -> None:
+        try:
+            while data := upstream.recv(65536):
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)  # wakes the request thread; the client sees
+            client.close()  # the site's close, as it would without the proxy
+            upstream.close()
+
+    def close(self) -> None:
+        self.closed.set()
+        self.server.close()
+
+
+_FORWARDING_HEADERS = (b"x-forwarded-for:", b"forwarded:", b"x-real-ip:")
+
+
+def public_address(loopback: str) -> str:
+    """The public address 11.A.B.C the front proxy passes on for 127.A.B.C."""
+    return "11." + loopback.split(".", 1)[1]
+
+
 def run_chromium(tool: Tool, run: Run) -> None:
     """Playwright driving Debian's `chromium` headless: opens the directory, reads profiles
     with human-like pauses and scrolling, solves challenges in the page (its JavaScript)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    host, port = urlsplit(run.base).hostname or "127.0.0.1", urlsplit(run.base).port or 80
-    relay = Relay((host, port), tool.source)
+    relay = Relay(_host_port(run.base), tool.source)
     base = f"http://{tool.source}:{relay.port}"
     documents: list[Any] = []
     try:
@@ -643,7 +747,7 @@ def run_chromium(tool: Tool, run: Run) -> None:
                         body = r.text()
                     except PlaywrightError:
                         body = ""
-                    tool.record(urlsplit(r.url).path + "?" + urlsplit(r.url).query, r.status, body)
+                    tool.record(r.url, r.status, body)
                 documents.clear()
                 return page.content()
 
@@ -769,17 +873,17 @@ def replay(session: Session, source: str, run: Run, usernames: list[str], delay:
             try:
                 r = client.get(run.base + path, headers={"Referer": referer} if referer else {})
                 out.pages += 1
-                if r.status_code in STOPS:
-                    (out.challenged if r.status_code in (401, 403) else out.blocked).append(path)
-                    if is_challenge(r.status_code, r.text) and (proof := solve(r.text)):
-                        client.post(
-                            run.base + "/.scrapeguard/verify",
-                            data={"token": proof[0], "mode": "work", "counter": str(proof[1])},
-                        )
-                        r = client.get(run.base + path)
-                    elif r.status_code == 403:  # a block page, not a challenge
-                        out.challenged.pop()
-                        out.blocked.append(path)
+                challenge = is_challenge(r.status_code, r.text)
+                if challenge or r.status_code == 401:  # a proof of work or a login wall
+                    out.challenged.append(path)
+                elif r.status_code in STOPS:  # block, throttle, cap
+                    out.blocked.append(path)
+                if challenge and (proof := solve(r.text)):  # as the browser's script would
+                    client.post(
+                        run.base + "/.scrapeguard/verify",
+                        data={"token": proof[0], "mode": "work", "counter": str(proof[1])},
+                    )
+                    r = client.get(run.base + path)
                 for asset in _ASSETS.findall(r.text):
                     if asset not in cached:
                         cached.add(asset)
@@ -796,6 +900,11 @@ def replay(session: Session, source: str, run: Run, usernames: list[str], delay:
 
 
 # -- the site ------------------------------------------------------------------------------
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or 80
 
 
 def free_port() -> int:
@@ -949,6 +1058,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=5000, help="people in the directory (5000)")
     ap.add_argument("--no-humans", action="store_true", help="no human control traffic")
     ap.add_argument("--no-install", action="store_true", help="never pip-install a tool")
+    ap.add_argument(
+        "--public-addresses",
+        action="store_true",
+        help="put a forwarding proxy in front of the site that passes 127.A.B.C on as the "
+        "public address 11.A.B.C (the site treats loopback addresses as shared)",
+    )
     ap.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     ap.add_argument("--keep", metavar="DIR", help="keep the demo's log and tool output here")
     args = ap.parse_args(argv)
@@ -978,7 +1093,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     site_log = work / "demo.log"
     exits: list[int] = []
-    with demo_site(args.size, site_log, exits) as base:
+    with demo_site(args.size, site_log, exits) as site:
+        front = FrontProxy(_host_port(site)) if args.public_addresses else None
+        base = f"http://127.0.0.1:{front.port}" if front else site
         started = time.time()
         run = Run(base, started + args.minutes * 60, args.max_requests, -(-len(usernames) // 50))
         print(f"demo site at {base}, enforcing; attacking for {args.minutes:g} min", flush=True)
@@ -1004,14 +1121,17 @@ def main(argv: list[str] | None = None) -> int:
         run.stop.set()
         for th in threads + human_threads:
             th.join(timeout=60)
-        site_metrics = metrics(base)
+        site_metrics = metrics(site)
+        if front is not None:
+            front.close()
     lines = decisions(site_log)
     figures = [t.figures(started) for t in tools]
     for row, tool in zip(figures, tools, strict=True):
-        row["server_decisions"] = _decisions_for(tool, lines)
+        row["server_decisions"] = _decisions_for(tool, lines, args.public_addresses)
     humans = _human_figures(replays, len(sessions))
     doc = {
         "minutes": args.minutes,
+        "addresses": "11.A.B.C via a front proxy" if args.public_addresses else "loopback peers",
         "directory_size": args.size,
         "people_counted_from": "the tools' own 200 responses (the demo keeps no ledger)",
         "tools": figures,
@@ -1027,12 +1147,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _decisions_for(tool: Tool, lines: list[str]) -> list[str]:
+def _decisions_for(tool: Tool, lines: list[str], public: bool) -> list[str]:
     """The demo's decision lines about this tool's address or network (the distributed
     crawler's: its campaign's)."""
     if tool.name == "distributed":
         return [line for line in lines if "campaign" in line][:5]
     prefix = tool.source.rsplit(".", 1)[0] + "."
+    if public:
+        prefix = public_address(prefix)
     return [line for line in lines if prefix in line][:5]
 
 
@@ -1063,8 +1185,8 @@ def report(doc: dict[str, Any]) -> str:
     """The final table."""
     out = [
         f"\nattack suite: {doc['minutes']:g} min against the demo site "
-        f"({doc['directory_size']:,} people), enforcing; people counted from "
-        f"{doc['people_counted_from']}",
+        f"({doc['directory_size']:,} people), enforcing; clients seen as "
+        f"{doc['addresses']}; people counted from {doc['people_counted_from']}",
         f"{'tool':<44} {'requests':>8} {'before 1st stop':>15} {'in run':>7} "
         f"{'1st stop at':>11}  target",
     ]
