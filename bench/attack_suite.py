@@ -1,13 +1,16 @@
 """Real scraping tools, live, against the demo site with scrapeguard enforcing (issue 6).
 
-    python3 bench/attack_suite.py                       # 30 minutes, every tool, the humans
+    python3 bench/attack_suite.py --public-addresses    # 30 minutes, every tool, the humans
     python3 bench/attack_suite.py --minutes 2 --json figures.json
     python3 bench/attack_suite.py --minutes 1 --tools curl,requests --no-humans
 
 Starts `scrapeguard demo --no-traffic --mode enforce` as a real process on a free loopback
 port, then runs every tool at once, each from its own 127.x.y.z source address in its own /24
 (the demo believes a forwarded header only from 127.0.0.1, so every other loopback address is
-the real client address):
+the real client address). scrapeguard treats loopback and private addresses as shared by many
+people (no per-address limits); with `--public-addresses` a forwarding proxy on 127.0.0.1
+passes each source address 127.A.B.C on to the site as the public 11.A.B.C, as nginx in front
+of a real site would (`FrontProxy`). The tools:
 
 - `wget --mirror` (--bind-address), re-run a minute after it gives up, like a cron job;
 - a `curl` loop (--interface), directory pages and every profile, as fast as curl goes;

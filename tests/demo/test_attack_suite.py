@@ -1,5 +1,6 @@
 """bench/attack_suite.py as a user runs it: the demo site enforcing in a real process, real
-`curl` and `requests` scraping it over loopback, each from its own source address, bounded."""
+`curl` and `requests` scraping it over loopback, each from its own source address, seen by the
+site as that address or (behind the suite's forwarding proxy) as a public one; bounded."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def test_people_are_counted_as_the_site_model_counts_them() -> None:
     assert "/directory?page=2" in suite.links(page.text)
 
 
-def test_curl_and_requests_are_stopped_within_20_people(tmp_path: Path) -> None:
+@pytest.mark.parametrize("public", [False, True], ids=["loopback-peers", "front-proxy"])
+def test_curl_and_requests_are_stopped_within_20_people(tmp_path: Path, public: bool) -> None:
     if shutil.which("curl") is None:
         pytest.skip("ATTACK SUITE TEST NOT RUN: needs curl (apt-get install curl)")
     pytest.importorskip("requests", reason="ATTACK SUITE TEST NOT RUN: needs requests")
@@ -57,6 +59,7 @@ def test_curl_and_requests_are_stopped_within_20_people(tmp_path: Path) -> None:
     cmd = [sys.executable, str(SUITE), "--minutes", "0.5", "--tools", "curl,requests"]
     cmd += ["--no-humans", "--no-install", "--size", "1000", "--max-requests", "500"]
     cmd += ["--json", str(figures), "--keep", str(keep)]
+    cmd += ["--public-addresses"] if public else []
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
     doc = json.loads(figures.read_text())
@@ -69,9 +72,11 @@ def test_curl_and_requests_are_stopped_within_20_people(tmp_path: Path) -> None:
         assert row["people_before_first_stop"] <= 20, row
         assert row["target_met"] is True
         assert row["server_decisions"], "the site said nothing about this tool's address"
-    # Each tool came from its own address: the site decided on each one separately.
-    assert any("ip:127.10.2.1" in line for line in rows["curl"]["server_decisions"])
-    assert any("ip:127.10.3.1" in line for line in rows["requests"]["server_decisions"])
+    # Each tool came from its own address (passed on as 11.A.B.C by the front proxy): the
+    # site decided on each one separately.
+    seen = "11" if public else "127"
+    assert any(f"ip:{seen}.10.2.1 " in line for line in rows["curl"]["server_decisions"])
+    assert any(f"ip:{seen}.10.3.1 " in line for line in rows["requests"]["server_decisions"])
     # The demo site was stopped and waited for, not left running.
     assert isinstance(doc["site_exit_status"], int)
     assert "curl loop" in done.stdout and "requests" in done.stdout
