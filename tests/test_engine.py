@@ -222,3 +222,20 @@ def test_a_fingerprint_actor_is_kept_where_header_traits_are_known(guard: Guard)
     assert fingerprints[0].distinct_people == 3  # one client software across three addresses
     guard.decide(event(10, "198.51.100.9", "/u/user9"))  # a log line: user agent only
     assert len([s for s in guard.state if s.key.startswith("fp:")]) == 1
+
+
+def test_address_and_crawler_tables_are_built_before_the_first_request() -> None:
+    """Inline, a decision that overruns its time budget is not enforced: the first request to a
+    freshly started site must not be the one that loads the range and crawler lists."""
+    asked: list[str] = []
+
+    class Recording(NoNetworkInfo):
+        def origin(self, ip: str) -> frozenset[str]:
+            asked.append("origin")
+            return frozenset()
+
+        def crawler(self, user_agent: str, ip: str, now: float) -> None:
+            asked.append("crawler")
+
+    Guard(network=Recording())
+    assert asked == ["origin", "crawler"]

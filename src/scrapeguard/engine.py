@@ -39,6 +39,8 @@ NO_TAGS: frozenset[str] = frozenset()
 BLOCK_RANK = RANK["block"]
 CAP_RANK = RANK["cap"]
 CHALLENGE_RANK = RANK["challenge"]
+WARM_UP_ADDRESS = "192.0.2.1"
+WARM_UP_CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 SIGNATURE_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
 
 
@@ -128,6 +130,10 @@ class Guard:
         self.policy = policy if policy is not None else Policy()
         self.state = state if state is not None else MemoryState()
         self.network = network if network is not None else _default_network(self.site)
+        # Build the address and crawler tables now, not on the first request: inline, a
+        # decision that takes longer than its time budget is not enforced.
+        self.network.origin(WARM_UP_ADDRESS)
+        self.network.crawler(WARM_UP_CRAWLER, WARM_UP_ADDRESS, 0.0)
         self.clock = clock
         self.detectors = self.policy.build_detectors(self.site.directory_size)
         campaign = next((d for d in self.detectors if d.name == "campaign"), None)
