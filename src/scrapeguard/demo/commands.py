@@ -87,13 +87,7 @@ def add_parsers(sub: Any) -> None:
         "recall, precision, requests and people until the first stop per class, and the share "
         "of people blocked or challenged, overall and per hard group.",
     )
-    e.add_argument("log", nargs="?", help="simulator log (JSON lines); else simulate --seeds")
-    e.add_argument("--truth", metavar="FILE", help="the log's ground truth (truth.json)")
-    e.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"seeds to simulate ({DEFAULT_SEEDS})")
-    e.add_argument("--hours", type=float, default=24.0)
-    e.add_argument("--scale", type=float, default=1.0)
-    e.add_argument("--size", type=int, default=5000)
-    e.add_argument("--site", help="site model and policy (the demo site's by default)")
+    add_run_arguments(e, DEFAULT_SEEDS)
     e.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     e.set_defaults(run=_eval)
 
@@ -291,7 +285,20 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_run_arguments(parser: Any, seeds: str) -> None:
+    """The arguments `labelled_runs` and `run_config` read: a labelled log and its truth, or
+    the seeds (default `seeds`) and size of simulated ones; the site model and policy."""
+    parser.add_argument("log", nargs="?", help="labelled log (JSON lines); else simulate --seeds")
+    parser.add_argument("--truth", metavar="FILE", help="the log's ground truth (truth.json)")
+    parser.add_argument("--seeds", default=seeds, help=f"seeds to simulate ({seeds})")
+    parser.add_argument("--hours", type=float, default=24.0)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--size", type=int, default=5000)
+    parser.add_argument("--site", help="site model and policy (the demo site's by default)")
+
+
 def run_config(args: argparse.Namespace, size: int) -> tuple[SiteModel, Policy]:
+    """The site model and policy of a labelled run: `--site`, else the demo site's."""
     if args.site:
         site, policy, _, _ = read_config(load_file(args.site))
         return site, policy

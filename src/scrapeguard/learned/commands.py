@@ -7,6 +7,7 @@ import json
 import os
 from typing import Any
 
+from ..demo.commands import add_run_arguments, labelled_runs, run_config
 from ..detectors.model import ModelSettings
 from .features import FEATURES, shown
 from .model import load_model
@@ -30,13 +31,7 @@ def add_parsers(sub: Any) -> None:
         "scikit-learn (pip install 'scrapeguard[model]'). Without a log, the traffic is "
         "simulated from --seeds (how the shipped model is made).",
     )
-    t.add_argument("log", nargs="?", help="labelled log (JSON lines); else simulate --seeds")
-    t.add_argument("--truth", metavar="FILE", help="the log's ground truth (truth.json)")
-    t.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"seeds to simulate ({DEFAULT_SEEDS})")
-    t.add_argument("--hours", type=float, default=24.0)
-    t.add_argument("--scale", type=float, default=1.0)
-    t.add_argument("--size", type=int, default=5000)
-    t.add_argument("--site", help="site model and policy (the demo site's by default)")
+    add_run_arguments(t, DEFAULT_SEEDS)
     t.add_argument("--out", "-o", required=True, metavar="FILE", help="model file to write")
     t.add_argument(
         "--leave-one-class-out",
@@ -51,7 +46,6 @@ def add_parsers(sub: Any) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ..demo.commands import labelled_runs, run_config
     from .train import Sessions, leave_one_class_out, sessions_of, train
 
     every = Sessions()

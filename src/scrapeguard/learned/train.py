@@ -145,9 +145,7 @@ def principal_key(event: RequestEvent) -> str:
 def weights(s: Sessions) -> list[float]:
     """Sample weights: the people weigh as much as all scraper classes together, and each
     scraper class as much as any other."""
-    counts: dict[str, int] = {}
-    for c in s.cls:
-        counts[c] = counts.get(c, 0) + 1
+    counts = Counter(s.cls)
     scrapers = max(sum(1 for c in counts if c != HUMAN), 1)
     return [(scrapers if c == HUMAN else 1.0) / counts[c] for c in s.cls]
 
