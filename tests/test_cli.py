@@ -341,3 +341,20 @@ def test_an_unwritable_report_path_fails_before_the_replay(tmp_path: Path) -> No
     assert done.returncode == 1
     assert "is not a writable folder" in done.stderr
     assert "lines" not in done.stdout  # nothing was analysed
+
+
+def test_a_missing_optional_package_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh `pip install scrapeguard` has no store: its commands say what to install."""
+    import scrapeguard.store.commands as store_commands
+
+    def needs_pyroaring(args: object) -> int:
+        raise ModuleNotFoundError("No module named 'pyroaring'", name="pyroaring")
+
+    from scrapeguard.cli import EXIT_INPUT, main
+
+    monkeypatch.setattr(store_commands, "_who_received", needs_pyroaring)
+    assert main(["ledger", "who-received", "alice", "--why", "test"]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert "this needs pyroaring: pip install 'scrapeguard[store]'" in err

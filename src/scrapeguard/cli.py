@@ -48,6 +48,21 @@ _RETAIN = False
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FLAGGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+#: The extra that installs each optional package a command may need.
+EXTRAS = {
+    "sqlalchemy": "store",
+    "alembic": "store",
+    "pyroaring": "store",
+    "psycopg": "store",
+    "redis": "redis",
+    "faker": "demo",
+    "starlette": "demo",
+    "uvicorn": "demo",
+    "httpx": "demo",
+    "sklearn": "model",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
@@ -57,6 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ScrapeguardError as exc:
         print(f"scrapeguard: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except ModuleNotFoundError as exc:
+        extra = EXTRAS.get((exc.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        print(
+            f"scrapeguard: error: this needs {exc.name}: pip install 'scrapeguard[{extra}]'",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("scrapeguard: interrupted", file=sys.stderr)
