@@ -578,9 +578,9 @@ def run_distributed(tool: Tool, run: Run, workers: int = 4) -> None:
     tool.notes.append(f"{len(addresses)} distinct source addresses")
 
 
-class Relay:
-    """A TCP relay on loopback: each connection it accepts is carried to the site over a new
-    connection bound to `source`, so that the site sees `source` as the client."""
+class _Forwarder:
+    """A listener on loopback address `source`: each connection it accepts is carried to
+    `target` over a new connection from `source`, by `_serve`."""
 
     def __init__(self, target: tuple[str, int], source: str) -> None:
         self.target = target
@@ -593,11 +593,30 @@ class Relay:
     def _accept(self) -> None:
         while not self.closed.is_set():
             try:
-                client, _ = self.server.accept()
+                client, (peer, _) = self.server.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(self.target, source_address=(self.source, 0))
-            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            try:
+                upstream = socket.create_connection(self.target, source_address=(self.source, 0))
+            except OSError:
+                client.close()
+                continue
+            self._serve(client, peer, upstream)
+
+    def _serve(self, client: socket.socket, peer: str, upstream: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.closed.set()
+        self.server.close()
+
+
+class Relay(_Forwarder):
+    """A TCP relay on loopback: each connection it accepts is carried to the site over a new
+    connection bound to `source`, so that the site sees `source` as the client."""
+
+    def _serve(self, client: socket.socket, peer: str, upstream: socket.socket) -> None:
+        threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
 
     def _pipe(self, a: socket.socket, b: socket.socket) -> None:
         sel = selectors.DefaultSelector()
@@ -617,12 +636,8 @@ class Relay:
             a.close()
             b.close()
 
-    def close(self) -> None:
-        self.closed.set()
-        self.server.close()
 
-
-class FrontProxy:
+class FrontProxy(_Forwarder):
     """A forwarding proxy on 127.0.0.1 in front of the site, as nginx is in front of a real one:
     each connection from 127.A.B.C is carried to the site from 127.0.0.1 (which the demo
     trusts) with `X-Forwarded-For: 11.A.B.C` on every request, any such header of the client's
@@ -631,26 +646,12 @@ class FrontProxy:
     treats as shared by many people, which turns its per-address limits off."""
 
     def __init__(self, target: tuple[str, int]) -> None:
-        self.target = target
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.closed = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(target, "127.0.0.1")
 
-    def _accept(self) -> None:
-        while not self.closed.is_set():
-            try:
-                client, (peer, _) = self.server.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, source_address=("127.0.0.1", 0))
-            except OSError:
-                client.close()
-                continue
-            seen_as = public_address(peer).encode()
-            threading.Thread(target=self._requests, args=(client, upstream, seen_as)).start()
-            threading.Thread(target=self._responses, args=(upstream, client)).start()
+    def _serve(self, client: socket.socket, peer: str, upstream: socket.socket) -> None:
+        seen_as = public_address(peer).encode()
+        threading.Thread(target=self._requests, args=(client, upstream, seen_as)).start()
+        threading.Thread(target=self._responses, args=(upstream, client)).start()
 
     def _requests(self, client: socket.socket, upstream: socket.socket, seen_as: bytes) -> None:
         """Copy requests, rewriting each head; bodies are passed on by Content-Length."""
@@ -701,10 +702,6 @@ class FrontProxy:
                 client.shutdown(socket.SHUT_RDWR)  # wakes the request thread; the client sees
             client.close()  # the site's close, as it would without the proxy
             upstream.close()
-
-    def close(self) -> None:
-        self.closed.set()
-        self.server.close()
 
 
 _FORWARDING_HEADERS = (b"x-forwarded-for:", b"forwarded:", b"x-real-ip:")
