@@ -7,6 +7,7 @@ verdicts as memory on a simulated day of the demo site's traffic.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from scrapeguard.demo.commands import demo_config
 from scrapeguard.demo.people import Directory
 from scrapeguard.demo.traffic import simulate, write_log
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
-from scrapeguard.events import RequestEvent
+from scrapeguard.events import Disclosure, RequestEvent
 from scrapeguard.ingest import IngestStats, read_events
 from scrapeguard.policy import policy_from_document
 from scrapeguard.state import MemoryState, open_state
@@ -64,6 +65,26 @@ def test_list_pages_count_everyone_and_weigh_a_fifth(guard_on: GuardOn) -> None:
     s = g.state.get("ip:203.0.113.5")
     assert s is not None and s.distinct_people == 300
     assert s.people_hour == pytest.approx(300 * 0.2)
+
+
+def test_a_listed_person_whose_profile_is_opened_counts_in_full(guard_on: GuardOn) -> None:
+    """Inline, an app names the people a list page showed; walking that page's profiles must
+    cost the quota what opening them directly costs (as in log replay, where a list page's
+    people are anonymous and every profile counts one)."""
+    g = guard_on()
+    listed = tuple(Disclosure(f"member{i}", ("name",)) for i in range(20))
+    page = event(0, "203.0.113.9", "/search", query="q=smith", disclosed=listed)
+    opened = [event(10 + i, "203.0.113.9", f"/u/member{i}") for i in range(10)]
+    run(g, [page, *opened])
+    s = g.state.get("ip:203.0.113.9")
+    assert s is not None
+    assert s.distinct_people == 20  # the people themselves, each once
+    assert s.people_hour == pytest.approx(20 * 0.2 + 10)
+    assert s.profile_repeats == 10  # their data had been seen (listed) before
+    run(g, [event(40, "203.0.113.9", "/u/member3"), replace(page, time=41)])
+    assert s.people_hour == pytest.approx(20 * 0.2 + 10)  # nothing new: nothing more
+    run(g, [event(50, "203.0.113.9", "/u/stranger")])
+    assert (s.distinct_people, s.people_hour) == (21, pytest.approx(20 * 0.2 + 11))
 
 
 def test_windows_slide_on_event_time(guard_on: GuardOn) -> None:

@@ -29,6 +29,8 @@ NEW_ACCOUNT_AGE = 30 * 86400.0
 SHARED_MEMBERS = 3
 COUNTED_ROUTES = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
 WINDOW_FROM = 3  # distinct people from which an actor's hourly and daily windows are kept
+#: Marks a subject's key once the subject was shown in full (not only listed).
+FULL = "\x00"
 #: The counts a shared backend (`redis://`) keeps for every actor, in the order `adopt` takes.
 SHARED_FIELDS: tuple[str, ...] = (
     "first",
@@ -145,6 +147,21 @@ class Counted:
         """Count `weight` people for `key` unless it was counted before."""
         if self.sketch.add(key):
             self.total += weight
+
+
+def _added(seen: Sketch | str | None, key: str) -> tuple[Sketch | str, bool]:
+    """Add `key` to an actor's subjects (None, one key as a plain string, or a Sketch): the
+    subjects after, and whether `key` was new."""
+    if seen is None:
+        return key, True  # most actors only ever see one subject: a plain string holds it
+    if isinstance(seen, str):
+        if key == seen:
+            return seen, False
+        sketch = Sketch()
+        sketch.add(seen)
+        sketch.add(key)
+        return sketch, True
+    return seen, seen.add(key)
 
 
 class Extra:
@@ -364,45 +381,49 @@ class ActorState:
             self.seq_last = number
 
     def _disclose(self, access: Access, now: float) -> int:
+        """Count what `access` disclosed; return the people it newly counted toward quotas.
+
+        A person shown in full (a profile) counts one; a person only listed counts the route's
+        `weight`. Being listed first does not make a profile free: its first full view counts
+        one more, so walking a listing's profiles costs what opening them directly costs.
+        """
         self.personal += 1
         self.people += access.people
-        new = 0
+        full = access.weight >= 1.0
+        new = counted = 0
         seen = self.subjects
         for d in access.disclosures:
-            if seen is None:
-                # Most actors only ever see one subject: hold it as a plain string.
-                seen = d.subject
+            if full:
+                seen, first_full = _added(seen, FULL + d.subject)
+                if not first_full:
+                    continue
+                counted += d.people
+            seen, first = _added(seen, d.subject)
+            if first:
                 new += d.people
-            elif seen.__class__ is str:
-                if d.subject != seen:
-                    sketch = Sketch()
-                    sketch.add(seen)
-                    sketch.add(d.subject)
-                    seen = sketch
-                    new += d.people
-            elif seen.add(d.subject):  # type: ignore[union-attr]
-                new += d.people
+                if not full:
+                    counted += d.people
         self.subjects = seen
         if access.kind == Kind.PERSON:
             self.profile_views += 1
             if not new:
                 self.profile_repeats += 1
-        if new:
-            self.distinct += new
-            counted = new * access.weight  # listed people count toward quotas as a fraction
-            self.seen += counted
+        self.distinct += new
+        if counted:
+            amount = counted * access.weight  # listed people count toward quotas as a fraction
+            self.seen += amount
             hour, day = self.hour, self.day
             if hour is None or day is None:
                 if self.distinct < WINDOW_FROM:
                     # Too few people to matter for any quota; windows start (seeded with
                     # everyone seen so far) once they could, which keeps most actors small.
                     self.people_hour = self.people_day = self.seen
-                    return new
-                hour = self.hour = [now, self.seen - counted, 0.0]
-                day = self.day = [now, self.seen - counted, 0.0]
-            self.people_hour = window_add(hour, now, HOUR, counted)
-            self.people_day = window_add(day, now, DAY, counted)
-        return new
+                    return counted
+                hour = self.hour = [now, self.seen - amount, 0.0]
+                day = self.day = [now, self.seen - amount, 0.0]
+            self.people_hour = window_add(hour, now, HOUR, amount)
+            self.people_day = window_add(day, now, DAY, amount)
+        return counted
 
     def adopt(self, shared: list[float]) -> None:
         """Take the counts that a shared backend holds for this actor, summed over every

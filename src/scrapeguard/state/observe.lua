@@ -23,6 +23,7 @@ local VIEWS, REPEATS, DISTINCT, SEEN, FRESH, PEOPLE_HOUR, PEOPLE_DAY = 9, 10, 11
 local HOUR0, DAY0, LOOKUPS, MISSES, SIGNUPS0, LOGINS0 = 16, 19, 22, 23, 24, 27
 local ACCOUNTS, MEMBERS, SUBJECTS, SKETCH, REFRESHED, SIZE = 30, 31, 32, 33, 34, 34
 local FORMAT = '<' .. string.rep('d', SIZE)
+local FULL = '\0'  -- marks a subject's key once shown in full (actor.py's FULL)
 
 -- window_add of state/actor.py on the record's v[w] (start), v[w + 1] (current), v[w + 2].
 local function window_add(v, w, now, size, amount)
@@ -68,9 +69,10 @@ end
 
 local now, weight, people = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local actor_cap, directory_cap, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local subjects, sizes = {}, {}
+local subjects, full_keys, sizes = {}, {}, {}
 for i = 1, n do
   subjects[i] = ARGV[5 + 2 * i]
+  full_keys[i] = FULL .. subjects[i]
   sizes[i] = tonumber(ARGV[6 + 2 * i])
 end
 local out = {}
@@ -88,18 +90,19 @@ for a = 1, #KEYS / 4 do
     for i = 1, SIZE do v[i] = 0 end
   end
 
-  local function disclose(cap)
+  -- People new among `keys` (subjects, or their FULL keys), each weighing its sizes[i].
+  local function disclose(cap, keys)
     local new, i = 0, 1
     while i <= n and v[SKETCH] == 0 do
-      if add_subject(set_key, hll_key, v, subjects[i], cap) then new = new + sizes[i] end
+      if add_subject(set_key, hll_key, v, keys[i], cap) then new = new + sizes[i] end
       i = i + 1
     end
-    if i <= n then new = new + add_estimated(hll_key, subjects, sizes, i, n) end
+    if i <= n then new = new + add_estimated(hll_key, keys, sizes, i, n) end
     return new
   end
 
   if flags == 'X' then
-    v[DISTINCT] = v[DISTINCT] + disclose(directory_cap)
+    v[DISTINCT] = v[DISTINCT] + disclose(directory_cap, subjects)
   else
     v[REQUESTS] = v[REQUESTS] + 1
     if v[FIRST] == 0 then v[FIRST], v[LAST] = now, now end
@@ -131,15 +134,22 @@ for a = 1, #KEYS / 4 do
       if n > 0 then
         v[PERSONAL] = v[PERSONAL] + 1
         v[PEOPLE] = v[PEOPLE] + people
-        local new = disclose(actor_cap)
-        v[FRESH] = new
+        -- As ActorState._disclose: a person's first full view counts one even when listed
+        -- before; a listed person counts `weight` once.
+        local full = weight >= 1
+        local first_full = 0
+        if full then first_full = disclose(actor_cap, full_keys) end
+        local new = disclose(actor_cap, subjects)
+        local fresh = new
+        if full then fresh = first_full end
+        v[FRESH] = fresh
         if string.find(flags, 'V', 1, true) then
           v[VIEWS] = v[VIEWS] + 1
           if new == 0 then v[REPEATS] = v[REPEATS] + 1 end
         end
-        if new > 0 then
-          v[DISTINCT] = v[DISTINCT] + new
-          local counted = new * weight
+        v[DISTINCT] = v[DISTINCT] + new
+        if fresh > 0 then
+          local counted = fresh * weight
           v[SEEN] = v[SEEN] + counted
           if v[HOUR0] == 0 or v[DAY0] == 0 then
             if v[DISTINCT] < WINDOW_FROM then
