@@ -3,6 +3,7 @@ on loopback, bounded in count and time."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -95,6 +96,10 @@ def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Pa
     try:
         home = _get(f"http://127.0.0.1:{port}/", deadline=time.monotonic() + 20)
         assert "Neighbourly" in home
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/", headers={"Connection": "Upgrade", "Upgrade": "h2c"})
+        assert connection.getresponse().status == 200  # as curl --http2 asks
+        connection.close()
         output, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
@@ -107,6 +112,7 @@ def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Pa
     decisions = [line for line in output.splitlines() if line[:2].isdigit() and ":" in line[:8]]
     assert decisions, output  # scrapers were caught and said so
     assert "scrapeguard demo stopped" in output
+    assert "upgrade" not in output.lower(), output  # a visitor's header is no console warning
     assert not (tmp_path / ".scrapeguard-secret").exists()
 
 

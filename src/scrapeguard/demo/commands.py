@@ -122,7 +122,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     from ..integrations.inline import Inline
     from .people import Directory
-    from .site import create_app
+    from .site import DIRECTORY_PAGE, create_app
 
     directory = Directory(args.size, args.seed)
     site, policy, settings, state_url = demo_config(args.size, args.mode)
@@ -139,7 +139,7 @@ def _demo(args: argparse.Namespace) -> int:
         f"  site:      {base}/\n"
         f"  profiles:  {base}/u/{{username}}   e.g. {base}/u/{example}\n"
         f"  API:       {base}/api/v1/users/{{username}}\n"
-        f"  directory: {base}/directory?page=1   (50 a page, {args.size:,} people)\n"
+        f"  directory: {base}/directory?page=1   ({DIRECTORY_PAGE} a page, {args.size:,} people)\n"
         f"  metrics:   {base}/.scrapeguard/metrics   (from this machine only)\n"
         f"  traffic:   {'none' if args.no_traffic else f'simulated, {args.speed:g}x real time'}"
         "\nDecisions are printed below as they are taken. Ctrl-C stops.",
@@ -147,6 +147,7 @@ def _demo(args: argparse.Namespace) -> int:
     )
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
     server = uvicorn.Server(config)
+    logging.getLogger("uvicorn.error").addFilter(_quiet_upgrades)
     stop = threading.Event()
     threads = []
     if not args.no_traffic:
@@ -200,6 +201,13 @@ def _traffic(args: argparse.Namespace, directory: Any, base: str, stop: threadin
         sender = LiveSender(base, directory, speed=args.speed, bind=args.bind_sources)
         asyncio.run(sender.run(sim.requests, max_requests=10**9, duration=10**9, stop=stop.is_set))
         day += 1
+
+
+def _quiet_upgrades(record: logging.LogRecord) -> bool:
+    """Drop uvicorn's two warnings per request that asks to upgrade the connection (curl
+    --http2 and some scrapers do): any visitor could flood the decisions printed with them."""
+    message = record.getMessage()
+    return not message.startswith(("Unsupported upgrade request", "No supported WebSocket"))
 
 
 class _DecisionPrinter(logging.Handler):
