@@ -42,6 +42,10 @@ CHALLENGE_RANK = RANK["challenge"]
 WARM_UP_ADDRESS = "192.0.2.1"
 WARM_UP_CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 SIGNATURE_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
+#: Page assets count as seen until this many pages went by with fewer than one asset request
+#: per `ASSET_PAGES` pages: then they are served from elsewhere (a CDN) and reach no one here.
+ASSETS_CHECKED_AFTER = 500
+ASSET_PAGES = 100
 
 
 @dataclass(slots=True)
@@ -144,6 +148,8 @@ class Guard:
         self._dispatch = {kind: self._detectors_for(kind) for kind in Kind.ALL}
         self.counters: Counter[str] = Counter()
         self.alerts: list[Trip] = []
+        self._pages = 0
+        self._statics = 0
         self._networks: dict[str, str] = {}
         self._hit_keys: dict[str, str] = {}
         self._enforce = self.policy.mode == "enforce"
@@ -175,6 +181,14 @@ class Guard:
     def now(self) -> float:
         """The current time by the injected clock, for integrations stamping new events."""
         return self.clock()
+
+    @property
+    def assets_seen(self) -> bool:
+        """Whether the site's page assets (images, styles, scripts) reach scrapeguard. When
+        they do not (a CDN serves them), every browser looks like a client that loads none,
+        so the rules that read asset loading (bare signature campaigns, no assets, the session
+        model) stand down."""
+        return self._pages < ASSETS_CHECKED_AFTER or self._statics * ASSET_PAGES >= self._pages
 
     def decide(self, event: RequestEvent) -> Decision:
         """Count `event`, evaluate it and return the decision for it."""
@@ -271,12 +285,14 @@ class Guard:
                 return access, listed
         crawler = self.network.crawler(event.user_agent, ip, now)
         if access.kind == Kind.STATIC:
+            self._statics += 1
             keys = self._static_keys(event, crawler)
             states = self.state.observe(keys, event, access, now)
             if crawler is not None:  # the principal: account, else session, else address
                 named = event.account is not None or event.session is not None
                 _note_crawler(states[1 if named else 0], crawler)
             return access, self._held(keys, now, event.account is not None, states[0])
+        self._pages += 1
         keys, known = self._keys(event, access.kind, crawler)
         wide = known == 4
         states = self.state.observe(keys, event, access, now)
@@ -327,6 +343,7 @@ class Guard:
             crawler,
             self.state.known_people,
             principal.fresh,
+            self.assets_seen,
         )
         signals: list[Signal] = []
         always, with_people = self._dispatch[access.kind]

@@ -127,6 +127,21 @@ def test_a_signature_that_people_share_is_not_a_campaign() -> None:
     assert not g.counters["detector/campaign/signature/hit"]
 
 
+def test_where_a_cdn_serves_the_assets_nobody_is_linked_for_loading_none() -> None:
+    """When a site's images and scripts come from a CDN, scrapeguard sees no browser load
+    them: being bare then says nothing, and people sharing a browser must not be linked."""
+    g = guard()
+    for k in range(600):  # members browsing; their browsers fetch the assets from the CDN
+        g.decide(event(k * 6.0, address(1000 + k % 50), f"/u/m{k}", session=f"s{k % 50}"))
+    assert not g.assets_seen
+    decisions = spread(g, 30, 4, start=4000.0)  # people with one browser, first visits
+    assert all(d.action == "allow" for d in decisions)
+    assert not g.counters["detector/campaign/signature/hit"]
+    for k in range(8):  # the site starts serving its own assets
+        g.decide(asset(9000.0 + k, 2000 + k))
+    assert g.assets_seen
+
+
 def test_declared_crawlers_are_judged_by_name_not_linked() -> None:
     class Crawlers(NoNetworkInfo):
         def crawler(self, user_agent: str, ip: str, now: float) -> Any:

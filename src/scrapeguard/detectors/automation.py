@@ -91,7 +91,13 @@ class Automation(Detector):
             if p.cookieless >= s.no_cookies_requests and p.cookieless == p.pages:
                 reason = f"never returned a cookie in {plural(p.pages, 'request')}"
                 out.append(self.signal("no-cookies", s.no_cookies_weight, reason, scope))
-        if browser and p.pages >= s.no_assets_pages and not p.statics and access.people:
+        if (
+            browser
+            and p.pages >= s.no_assets_pages
+            and not p.statics
+            and access.people
+            and ctx.assets_seen
+        ):
             reason = (
                 f"a browser that loaded {plural(p.pages, 'page')} and not a single image, "
                 "script or stylesheet"

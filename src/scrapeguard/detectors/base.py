@@ -44,6 +44,9 @@ class Context:
     crawler: Any
     known_people: int
     new_people: int
+    #: Whether the site's page assets reach scrapeguard (see `Guard.assets_seen`): when a CDN
+    #: serves them, every browser looks like one that loads none.
+    assets_seen: bool = True
 
     @property
     def verified_crawler(self) -> bool:

@@ -57,7 +57,8 @@ class Campaign(Detector):
         many = " or more" if members >= MAX_SMALL_SET else ""
         people = campaign.people_day
         if campaign.key.startswith(SIGNATURE_CAMPAIGN):
-            if ctx.ip.statics or campaign.member_count > s.bare_share * members:
+            bare = ctx.assets_seen and not ctx.ip.statics
+            if not bare or campaign.member_count > s.bare_share * members:
                 return ()
             quota, rule = s.people_per_day, "signature"
             who = (

@@ -52,8 +52,10 @@ class Model(Detector):
         return {}
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
-        if ctx.verified_crawler:
-            return ()  # crawlers answer for themselves, by name
+        if ctx.verified_crawler or not ctx.assets_seen:
+            # Crawlers answer for themselves, by name; and the model learned from a site
+            # whose page assets scrapeguard sees (assets per page is one of its features).
+            return ()
         p, scope = ctx.principal, ctx.principal_kind
         s: ModelSettings = self.settings
         if (ctx.shared and scope == "ip") or p.pages < s.min_pages or p.distinct < s.min_people:
