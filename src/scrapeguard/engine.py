@@ -23,12 +23,14 @@ from .enforce.breaker import Breaker, Trip
 from .enforce.lists import ListEntry
 from .events import (
     SIGNATURE_CAMPAIGN,
+    STACK_CAMPAIGN,
     ActorKind,
     RequestEvent,
     campaign_key,
     fingerprint_of,
     ipv6_prefix,
     network_of,
+    stack_key,
 )
 from .policy import RANK, Policy
 from .site import Access, Kind, SiteModel
@@ -258,22 +260,27 @@ class Guard:
             keys.append("account:" + event.account)
         if event.session is not None:
             keys.append("session:" + event.session)
-        campaign = self._campaign_key(event, Kind.STATIC, crawler)
-        if campaign is not None:  # so that a campaign knows whether its clients load assets
-            keys.append(campaign)
+        # So that a campaign knows whether its clients load assets.
+        keys.extend(self._campaign_keys(event, Kind.STATIC, crawler))
         return keys
 
-    def _campaign_key(self, event: RequestEvent, kind: str, crawler: Any) -> str | None:
-        """The campaign `event` (a request of route `kind`; `crawler`: its crawler verdict)
-        may belong to (`events.campaign_key`), unless campaigns are off. A guest joins its
-        signature's campaign only with requests for people's data and for page assets, and not
-        when it declares itself a crawler (crawlers answer for themselves, by name)."""
+    def _campaign_keys(self, event: RequestEvent, kind: str, crawler: Any) -> list[str]:
+        """The campaigns `event` (a request of route `kind`; `crawler`: its crawler verdict)
+        may belong to (`events.campaign_key`, `events.stack_key`), unless campaigns are off.
+        A guest joins its signatures' campaigns only with requests for people's data and for
+        page assets, and not when it declares itself a crawler (crawlers answer for
+        themselves, by name)."""
         if self._young is None:
-            return None
+            return []
         key = campaign_key(event, self._young)
-        if key is None or event.account is not None:
-            return key
-        return key if kind in SIGNATURE_KINDS and crawler is None else None
+        if key is None:
+            return []
+        if event.account is not None:
+            return [key]
+        if kind not in SIGNATURE_KINDS or crawler is not None:
+            return []
+        stack = stack_key(event)
+        return [key] if stack is None else [key, stack]
 
     def _evaluate(self, event: RequestEvent, access: Access) -> tuple[Access, Decision]:
         now = event.time
@@ -298,10 +305,14 @@ class Guard:
         states = self.state.observe(keys, event, access, now)
         ip_state, net_state = states[0], states[1]
         wider = (states[2], states[3]) if wide else ()
-        account = session = device = fingerprint = campaign = None
+        account = session = device = fingerprint = campaign = stack = None
         if len(keys) > known:
-            optional = zip(keys[known:], states[known:], strict=True)
-            by_kind = {key.partition(":")[0]: state for key, state in optional}
+            by_kind: dict[str, ActorState] = {}
+            for key, state in zip(keys[known:], states[known:], strict=True):
+                if key.startswith(STACK_CAMPAIGN):
+                    stack = state
+                else:
+                    by_kind[key.partition(":")[0]] = state
             account = by_kind.get("account")
             session = by_kind.get("session")
             device = by_kind.get("device")
@@ -344,6 +355,7 @@ class Guard:
             self.state.known_people,
             principal.fresh,
             self.assets_seen,
+            stack,
         )
         signals: list[Signal] = []
         always, with_people = self._dispatch[access.kind]
@@ -383,9 +395,7 @@ class Guard:
             # Header traits are known (inline, JSON logs): the fingerprint is worth an actor.
             # From a plain log it would only be the user agent, shared by thousands.
             keys.append("fp:" + fingerprint_of(event))
-        campaign = self._campaign_key(event, kind, crawler)
-        if campaign is not None:
-            keys.append(campaign)
+        keys.extend(self._campaign_keys(event, kind, crawler))
         return keys, known
 
     def _detectors_for(self, kind: str) -> tuple[list[Detector], list[Detector]]:
@@ -690,6 +700,8 @@ def _actor_of(ctx: Context, scope: str) -> ActorState:
         found = ctx.fingerprint
     elif scope == ActorKind.CAMPAIGN:
         found = ctx.campaign
+    elif scope == ActorKind.STACK:
+        found = ctx.stack
     elif scope == "net56" and ctx.wider:
         found = ctx.wider[0]
     elif scope == "net48" and ctx.wider:

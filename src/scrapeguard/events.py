@@ -65,6 +65,7 @@ class ActorKind:
     DEVICE: Final = "device"
     FINGERPRINT: Final = "fp"
     CAMPAIGN: Final = "campaign"
+    STACK: Final = "stack"
 
 
 def network_of(ip: str) -> str:
@@ -131,6 +132,8 @@ def ledger_actors(event: RequestEvent) -> list[str]:
 CAMPAIGN: Final = "campaign:"
 SIGNATURE_CAMPAIGN: Final = CAMPAIGN + "sig:"
 NEW_ACCOUNTS_CAMPAIGN: Final = CAMPAIGN + "new:"
+#: A signature campaign of the client software under any user agent (see `stack_key`).
+STACK_CAMPAIGN: Final = SIGNATURE_CAMPAIGN + "stack:"
 
 
 def campaign_key(event: RequestEvent, young: float) -> str | None:
@@ -154,3 +157,29 @@ def campaign_key(event: RequestEvent, young: float) -> str | None:
     raw = f"{event.user_agent}\x1f{event.accept_language or ''}\x1f{event.tls_fingerprint or ''}"
     digest = hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=8)
     return SIGNATURE_CAMPAIGN + digest.hexdigest()
+
+
+def stack_key(event: RequestEvent) -> str | None:
+    """The signature campaign of a guest's client software whatever user agent it claims, or
+    None: the request headers that the HTTP software sets on every request, page or asset
+    (Accept-Encoding, Accept-Language, and the proxy's TLS fingerprint when there is one).
+
+    A crawler that picks a new browser user agent for every request splits into one user
+    agent campaign per user agent, but keeps its software's headers. Only for a guest without
+    a session cookie whose user agent claims a browser, and only where the headers are known
+    (inline): a plain log has none, and by language alone everyone would be one campaign.
+    """
+    headers = event.headers
+    if (
+        headers is None
+        or event.session is not None
+        or event.account is not None
+        or not event.user_agent.startswith("Mozilla/5.0 (")
+    ):
+        return None
+    raw = (
+        f"{headers.get('accept-encoding', '')}\x1f{event.accept_language or ''}"
+        f"\x1f{event.tls_fingerprint or ''}"
+    )
+    digest = hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=8)
+    return STACK_CAMPAIGN + digest.hexdigest()

@@ -3,6 +3,7 @@ as one actor whose decision applies to every member."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,7 +11,12 @@ from support import event
 
 from scrapeguard.config import load_document
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
-from scrapeguard.events import NEW_ACCOUNTS_CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
+from scrapeguard.events import (
+    NEW_ACCOUNTS_CAMPAIGN,
+    SIGNATURE_CAMPAIGN,
+    STACK_CAMPAIGN,
+    RequestEvent,
+)
 from scrapeguard.policy import Policy, policy_from_document
 
 STOPS = frozenset({"challenge", "throttle", "block", "tarpit", "decoy"})
@@ -125,6 +131,58 @@ def test_a_signature_that_people_share_is_not_a_campaign() -> None:
                 decisions.append(g.decide(asset(t + 0.4, i)))
     assert all(d.action == "allow" for d in decisions)
     assert not g.counters["detector/campaign/signature/hit"]
+
+
+BROWSERS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/142.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Safari/605.1.15",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/141.0.0.0 Safari/537.36",
+)
+
+
+def rotating(t: float, i: int, person: int, agent: int, headers: bool = True) -> RequestEvent:
+    """A profile request from address `i` of a crawler that claims browser `agent` this time:
+    its HTTP software's headers stay the same (inline they are known; a log has none)."""
+    known = {"accept-encoding": "gzip, deflate", "accept-language": LANGUAGE}
+    ua = BROWSERS[agent % len(BROWSERS)]
+    return bare(t, i, person, user_agent=ua, headers=known if headers else None)
+
+
+def test_a_crawler_rotating_user_agents_is_linked_by_its_request_headers() -> None:
+    g = guard()
+    decisions = []
+    for r in range(6):  # 50 addresses, each back every round with another user agent
+        for i in range(50):
+            n = r * 50 + i
+            decisions.append(g.decide(rotating(n * 60.0, i, n, agent=n)))
+    first = next(i for i, d in enumerate(decisions) if d.action != "allow")
+    assert first + 1 == 20  # each user agent alone has only 5 addresses by then
+    linked = decisions[first]
+    assert linked.key.startswith(STACK_CAMPAIGN) and linked.scope == "stack"
+    assert "the same request headers under any user agent" in linked.reasons[0]
+    assert all(d.action == "block" for d in decisions[250:])  # past the quota, as one
+    assert sum(d.action == "allow" for d in decisions) <= 20
+    # From a plain log the headers are unknown: four user agent campaigns, none at 20.
+    g = guard()
+    replayed = [g.decide(rotating(i * 60.0, i, i, agent=i, headers=False)) for i in range(60)]
+    assert all(d.action == "allow" for d in replayed)
+
+
+def test_people_whose_browsers_send_the_same_headers_are_not_linked() -> None:
+    g = guard()
+    decisions = []
+    for i in range(45):
+        for k in range(3):
+            page = rotating(i * 400.0 + k * 60, i, i * 3 + k, agent=i)
+            decisions.append(g.decide(page))
+            if i < 40:  # a browser loads the page's assets, with its own headers
+                decisions.append(g.decide(replace(page, time=page.time + 0.4, path="/a.css")))
+    assert all(d.action == "allow" for d in decisions)
+    assert not g.counters["detector/campaign/stack/hit"]
 
 
 def test_where_a_cdn_serves_the_assets_nobody_is_linked_for_loading_none() -> None:

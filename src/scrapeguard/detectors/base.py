@@ -47,6 +47,7 @@ class Context:
     #: Whether the site's page assets reach scrapeguard (see `Guard.assets_seen`): when a CDN
     #: serves them, every browser looks like one that loads none.
     assets_seen: bool = True
+    stack: ActorState | None = None  # see `events.stack_key`
 
     @property
     def verified_crawler(self) -> bool:

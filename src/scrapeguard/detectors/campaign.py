@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..events import NEW_ACCOUNTS_CAMPAIGN, SIGNATURE_CAMPAIGN, ActorKind
-from ..state.actor import DAY, MAX_SMALL_SET
+from ..state.actor import DAY, MAX_SMALL_SET, ActorState
 from .base import Context, Detector, Settings, Signal, plural, ramp
 
 
@@ -47,23 +47,34 @@ class Campaign(Detector):
     durations = frozenset({"young"})
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
-        campaign = ctx.campaign
-        if campaign is None or not ctx.new_people:
+        if not ctx.new_people:
             return ()
+        out: list[Signal] = []
+        if ctx.campaign is not None:
+            self._judge(ctx, ctx.campaign, ActorKind.CAMPAIGN, out)
+        if ctx.stack is not None:
+            self._judge(ctx, ctx.stack, ActorKind.STACK, out)
+        return out
+
+    def _judge(self, ctx: Context, campaign: ActorState, scope: str, out: list[Signal]) -> None:
         s: CampaignSettings = self.settings
         members = campaign.more().account_count
         if members < s.min_members:
-            return ()
+            return
         many = " or more" if members >= MAX_SMALL_SET else ""
         people = campaign.people_day
         if campaign.key.startswith(SIGNATURE_CAMPAIGN):
             bare = ctx.assets_seen and not ctx.ip.statics
             if not bare or campaign.member_count > s.bare_share * members:
-                return ()
-            quota, rule = s.people_per_day, "signature"
+                return
+            quota = s.people_per_day
+            if scope == ActorKind.STACK:
+                rule, alike = "stack", "the same request headers under any user agent"
+            else:
+                rule, alike = "signature", "the same user agent and language"
             who = (
-                f"one of {plural(members, 'address')}{many} that send the same user agent and "
-                "language, keep no cookies and load no page assets"
+                f"one of {plural(members, 'address')}{many} that send {alike}, keep no cookies "
+                "and load no page assets"
             )
         else:
             quota, rule = s.new_accounts_per_day, "new-accounts"
@@ -76,11 +87,11 @@ class Campaign(Detector):
         if people > quota:
             weight = ramp(people / quota, 1, 2, 60, 90)
             reason = f"{who}: {took}; the quota for one campaign is {quota:,.0f}"
-        elif rule == "signature" and members >= s.link_addresses:
+        elif rule != "new-accounts" and members >= s.link_addresses:
             weight, reason = 45.0, f"{who}: {took}"
         else:
-            return ()
-        return [self.signal(rule, weight, reason, ActorKind.CAMPAIGN)]
+            return
+        out.append(self.signal(rule, weight, reason, scope))
 
 
 def _days(seconds: float) -> str:
