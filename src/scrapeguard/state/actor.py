@@ -29,8 +29,8 @@ NEW_ACCOUNT_AGE = 30 * 86400.0
 SHARED_MEMBERS = 3
 COUNTED_ROUTES = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
 WINDOW_FROM = 3  # distinct people from which an actor's hourly and daily windows are kept
-#: Marks a subject's key once the subject was shown in full (not only listed).
-FULL = "\x00"
+#: Marks the key of a subject that was only listed (a subject shown in full is kept as is).
+LISTED = "\x00"
 #: The counts a shared backend (`redis://`) keeps for every actor, in the order `adopt` takes.
 SHARED_FIELDS: tuple[str, ...] = (
     "first",
@@ -114,6 +114,20 @@ class Sketch:
             return True
         return self._bloom_add(key)
 
+    def has(self, key: str) -> bool:
+        """Whether `key` was added (past the exact limit, rarely True for one that was not)."""
+        keys = self.keys
+        if keys is not None:
+            return key in keys
+        bloom = self.bloom
+        assert bloom is not None
+        h = hash(key)
+        for i in range(3):
+            bit = (h >> (i * 21)) % BLOOM_BITS
+            if not bloom[bit >> 3] & (1 << (bit & 7)):
+                return False
+        return True
+
     def _to_bloom(self, keys: set[str]) -> None:
         self.bloom = bytearray(BLOOM_BITS // 8)
         self.keys = None
@@ -162,6 +176,15 @@ def _added(seen: Sketch | str | None, key: str) -> tuple[Sketch | str, bool]:
         sketch.add(key)
         return sketch, True
     return seen, seen.add(key)
+
+
+def _has(seen: Sketch | str | None, key: str) -> bool:
+    """Whether an actor's subjects (as `_added` keeps them) hold `key`."""
+    if seen is None:
+        return False
+    if isinstance(seen, str):
+        return key == seen
+    return seen.has(key)
 
 
 class Extra:
@@ -385,7 +408,9 @@ class ActorState:
 
         A person shown in full (a profile) counts one; a person only listed counts the route's
         `weight`. Being listed first does not make a profile free: its first full view counts
-        one more, so walking a listing's profiles costs what opening them directly costs.
+        one, so walking a listing's profiles costs what opening them directly costs. A person
+        only listed is kept under `LISTED`, so that an actor that only opens profiles (the
+        most) keeps one key per person.
         """
         self.personal += 1
         self.people += access.people
@@ -393,16 +418,17 @@ class ActorState:
         new = counted = 0
         seen = self.subjects
         for d in access.disclosures:
-            if full:
-                seen, first_full = _added(seen, FULL + d.subject)
-                if not first_full:
-                    continue
-                counted += d.people
-            seen, first = _added(seen, d.subject)
-            if first:
-                new += d.people
-                if not full:
+            if full:  # kept as the subject itself
+                seen, first = _added(seen, d.subject)
+                if first:
                     counted += d.people
+                    if not _has(seen, LISTED + d.subject):
+                        new += d.people
+            elif not _has(seen, d.subject):  # a listed person, unless seen in full before
+                seen, first = _added(seen, LISTED + d.subject)
+                if first:
+                    counted += d.people
+                    new += d.people
         self.subjects = seen
         if access.kind == Kind.PERSON:
             self.profile_views += 1

@@ -23,7 +23,7 @@ local VIEWS, REPEATS, DISTINCT, SEEN, FRESH, PEOPLE_HOUR, PEOPLE_DAY = 9, 10, 11
 local HOUR0, DAY0, LOOKUPS, MISSES, SIGNUPS0, LOGINS0 = 16, 19, 22, 23, 24, 27
 local ACCOUNTS, MEMBERS, SUBJECTS, SKETCH, REFRESHED, SIZE = 30, 31, 32, 33, 34, 34
 local FORMAT = '<' .. string.rep('d', SIZE)
-local FULL = '\0'  -- marks a subject's key once shown in full (actor.py's FULL)
+local LISTED = '\0'  -- marks the key of a subject only listed (actor.py's LISTED)
 
 -- window_add of state/actor.py on the record's v[w] (start), v[w + 1] (current), v[w + 2].
 local function window_add(v, w, now, size, amount)
@@ -69,12 +69,13 @@ end
 
 local now, weight, people = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local actor_cap, directory_cap, n = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local subjects, full_keys, sizes = {}, {}, {}
+local subjects, listed_keys, sizes = {}, {}, {}
 for i = 1, n do
   subjects[i] = ARGV[5 + 2 * i]
-  full_keys[i] = FULL .. subjects[i]
+  listed_keys[i] = LISTED .. subjects[i]
   sizes[i] = tonumber(ARGV[6 + 2 * i])
 end
+local full = weight >= 1
 local out = {}
 local arg = 7 + 2 * n
 for a = 1, #KEYS / 4 do
@@ -90,19 +91,49 @@ for a = 1, #KEYS / 4 do
     for i = 1, SIZE do v[i] = 0 end
   end
 
-  -- People new among `keys` (subjects, or their FULL keys), each weighing its sizes[i].
-  local function disclose(cap, keys)
+  -- People new among the subjects (the directory's count), each weighing its sizes[i].
+  local function disclose(cap)
     local new, i = 0, 1
     while i <= n and v[SKETCH] == 0 do
-      if add_subject(set_key, hll_key, v, keys[i], cap) then new = new + sizes[i] end
+      if add_subject(set_key, hll_key, v, subjects[i], cap) then new = new + sizes[i] end
       i = i + 1
     end
-    if i <= n then new = new + add_estimated(hll_key, keys, sizes, i, n) end
+    if i <= n then new = new + add_estimated(hll_key, subjects, sizes, i, n) end
     return new
   end
 
+  -- As ActorState._disclose: (people newly counted, people new to the actor). A subject
+  -- shown in full is kept as itself and counts one even when listed before; a subject only
+  -- listed is kept under LISTED and counts once, unless it was shown in full before.
+  local function disclose_people(cap)
+    local counted, new, i = 0, 0, 1
+    while i <= n and v[SKETCH] == 0 do
+      local subject = subjects[i]
+      if full then
+        if add_subject(set_key, hll_key, v, subject, cap) then
+          counted = counted + sizes[i]
+          if v[SKETCH] == 1 or redis.call('SISMEMBER', set_key, listed_keys[i]) == 0 then
+            new = new + sizes[i]
+          end
+        end
+      elseif redis.call('SISMEMBER', set_key, subject) == 0
+          and add_subject(set_key, hll_key, v, listed_keys[i], cap) then
+        counted = counted + sizes[i]
+        new = new + sizes[i]
+      end
+      i = i + 1
+    end
+    if i <= n then
+      local keys = listed_keys
+      if full then keys = subjects end
+      local estimated = add_estimated(hll_key, keys, sizes, i, n)
+      counted, new = counted + estimated, new + estimated
+    end
+    return counted, new
+  end
+
   if flags == 'X' then
-    v[DISTINCT] = v[DISTINCT] + disclose(directory_cap, subjects)
+    v[DISTINCT] = v[DISTINCT] + disclose(directory_cap)
   else
     v[REQUESTS] = v[REQUESTS] + 1
     if v[FIRST] == 0 then v[FIRST], v[LAST] = now, now end
@@ -134,14 +165,7 @@ for a = 1, #KEYS / 4 do
       if n > 0 then
         v[PERSONAL] = v[PERSONAL] + 1
         v[PEOPLE] = v[PEOPLE] + people
-        -- As ActorState._disclose: a person's first full view counts one even when listed
-        -- before; a listed person counts `weight` once.
-        local full = weight >= 1
-        local first_full = 0
-        if full then first_full = disclose(actor_cap, full_keys) end
-        local new = disclose(actor_cap, subjects)
-        local fresh = new
-        if full then fresh = first_full end
+        local fresh, new = disclose_people(actor_cap)
         v[FRESH] = fresh
         if string.find(flags, 'V', 1, true) then
           v[VIEWS] = v[VIEWS] + 1
