@@ -114,8 +114,7 @@ def fingerprint_of(event: RequestEvent) -> str:
     if event.headers is not None:
         parts.append(",".join(sorted(event.headers)))
         parts.append("al" if event.accept_language else "-")
-    digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "replace"), digest_size=8)
-    return digest.hexdigest()
+    return _digest(*parts)
 
 
 def ledger_actors(event: RequestEvent) -> list[str]:
@@ -154,9 +153,8 @@ def campaign_key(event: RequestEvent, young: float) -> str | None:
         return NEW_ACCOUNTS_CAMPAIGN + net
     if event.session is not None:
         return None
-    raw = f"{event.user_agent}\x1f{event.accept_language or ''}\x1f{event.tls_fingerprint or ''}"
-    digest = hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=8)
-    return SIGNATURE_CAMPAIGN + digest.hexdigest()
+    language, tls = event.accept_language or "", event.tls_fingerprint or ""
+    return SIGNATURE_CAMPAIGN + _digest(event.user_agent, language, tls)
 
 
 def stack_key(event: RequestEvent) -> str | None:
@@ -177,9 +175,12 @@ def stack_key(event: RequestEvent) -> str | None:
         or not event.user_agent.startswith("Mozilla/5.0 (")
     ):
         return None
-    raw = (
-        f"{headers.get('accept-encoding', '')}\x1f{event.accept_language or ''}"
-        f"\x1f{event.tls_fingerprint or ''}"
-    )
-    digest = hashlib.blake2b(raw.encode("utf-8", "replace"), digest_size=8)
-    return STACK_CAMPAIGN + digest.hexdigest()
+    encoding = headers.get("accept-encoding", "")
+    language, tls = event.accept_language or "", event.tls_fingerprint or ""
+    return STACK_CAMPAIGN + _digest(encoding, language, tls)
+
+
+def _digest(*parts: str) -> str:
+    """A short, stable hash of `parts` (a fingerprint's or a signature's)."""
+    raw = "\x1f".join(parts).encode("utf-8", "replace")
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
