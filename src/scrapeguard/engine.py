@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from mypy_extensions import mypyc_attr
 
 from .detectors import Context, Detector, Signal
+from .detectors.base import thousands
 from .detectors.goodbots import worse_bot
 from .enforce.breaker import Breaker, Trip
 from .enforce.lists import ListEntry
@@ -41,6 +42,8 @@ NO_TAGS: frozenset[str] = frozenset()
 BLOCK_RANK = RANK["block"]
 CAP_RANK = RANK["cap"]
 CHALLENGE_RANK = RANK["challenge"]
+#: Counter names of each action: (issued, simulated).
+ACTION_COUNTERS = {a: (f"action/{a}/issued", f"action/{a}/simulated") for a in RANK}
 WARM_UP_ADDRESS = "192.0.2.1"
 WARM_UP_CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 SIGNATURE_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
@@ -69,6 +72,31 @@ class Decision:
     simulated: bool
     enforced: str
     time: float
+
+    def __init__(
+        self,
+        action: str,
+        scope: str,
+        key: str,
+        ttl: float,
+        origin: str,
+        reasons: tuple[str, ...],
+        score: int,
+        simulated: bool,
+        enforced: str,
+        time: float,
+    ) -> None:
+        # Written out: mypyc compiles this one, not the one @dataclass would generate.
+        self.action = action
+        self.scope = scope
+        self.key = key
+        self.ttl = ttl
+        self.origin = origin
+        self.reasons = reasons
+        self.score = score
+        self.simulated = simulated
+        self.enforced = enforced
+        self.time = time
 
     @property
     def value(self) -> str:
@@ -414,27 +442,32 @@ class Guard:
             return self._held(keys, now, ctx.account is not None, ctx.ip)
         best: tuple[float, float, str, list[Signal]] | None = None
         if signals:
+            counters = self.counters
             grouped: dict[str, list[Signal]] = {}
             for s in signals:
-                grouped.setdefault(s.scope, []).append(s)
-                self.counters[self._hit_key(s.rule)] += 1
+                same = grouped.get(s.scope)
+                if same is None:
+                    grouped[s.scope] = [s]
+                else:
+                    same.append(s)
+                counters[self._hit_key(s.rule)] += 1
             breaker = self.breaker
             shadowing = bool(policy.shadow_rules) or (breaker is not None and breaker.any_tripped)
             for scope, group in grouped.items():
-                full = _combine(s.weight for s in group)
-                enforced = (
-                    _combine(s.weight for s in group if not self._shadowed(s.rule))
-                    if shadowing
-                    else full
-                )
+                full = _combine(group)
+                enforced = full
+                if shadowing:
+                    enforced = _combine([s for s in group if not self._shadowed(s.rule)])
                 # Looks alone (no cookies, an even pace, a hosting address) never act; nor do
                 # they when the evidence beside them is only recorded (shadowed).
                 cap = self._trait_cap
-                if full > cap and all(s.rule in self._traits for s in group):
+                if full > cap and self._only_traits(group):
                     full = min(full, cap)
                     enforced = min(enforced, cap)
-                elif enforced > cap and all(
-                    s.rule in self._traits for s in group if not self._shadowed(s.rule)
+                elif (
+                    shadowing
+                    and enforced > cap
+                    and self._only_traits([s for s in group if not self._shadowed(s.rule)])
                 ):
                     enforced = cap
                 _remember(_actor_of(ctx, scope), full, group)
@@ -448,10 +481,10 @@ class Guard:
             action = policy.action_for(full, enforced_only=False)
             score = round(full)
             enforced_action = policy.action_for(enforced, enforced_only=True)
-            strongest = max(group, key=lambda s: s.weight)
-            rule = strongest.rule
+            ranked = group if len(group) == 1 else sorted(group, key=_weight, reverse=True)
+            rule = ranked[0].rule
             origin = f"threshold/{action}" if action != "allow" else f"detector/{rule}"
-            reasons = tuple(s.reason for s in sorted(group, key=lambda s: -s.weight))
+            reasons = tuple([s.reason for s in ranked])
         if limit is not None and RANK[limit[0]] > RANK[action]:
             action, origin, reason, shadow = limit
             rule = origin
@@ -489,15 +522,17 @@ class Guard:
             now,
         )
         if action != "allow":
-            self.counters[
-                f"action/{action}/{'issued' if not decision.simulated else 'simulated'}"
-            ] += 1
+            self.counters[ACTION_COUNTERS[action][decision.simulated]] += 1
         if enforced_action != "allow" and enforced_action != "cap":
             self.state.record_decision(decision)
         if actor.key.startswith(SIGNATURE_CAMPAIGN):  # how far it reaches this request
             decision = self._campaign_held(decision, keys, now, ctx.ip, ctx.ip.pages - 1) or ALLOW
         held = self._held(keys, now, ctx.account is not None, ctx.ip)
         return held if held.rank > decision.rank else decision
+
+    def _only_traits(self, signals: list[Signal]) -> bool:
+        """Whether every one of `signals` describes how a client looks (see `Detector.traits`)."""
+        return all(s.rule in self._traits for s in signals)
 
     def _shadowed(self, rule: str) -> bool:
         """Whether `rule`'s signals are recorded only: by the policy, or tripped by the breaker."""
@@ -556,8 +591,8 @@ class Guard:
                 if count > limit.limit and (found is None or RANK[limit.then] > RANK[found[0]]):
                     who = "guests" if limit.guests_only else "anyone"
                     reason = (
-                        f"received the data of {count:,.0f} people in a {limit.per}; "
-                        f"the limit for {who} is {limit.limit:,.0f}"
+                        f"received the data of {thousands(count)} people in a {limit.per}; "
+                        f"the limit for {who} is {thousands(limit.limit)}"
                     )
                     found = (limit.then, f"limit/{limit.name}", reason, limit.shadow)
         if ctx.access.page and (found is None or RANK["cap"] > RANK[found[0]]):
@@ -571,13 +606,17 @@ class Guard:
         policy = self.policy
         page = access.page
         if policy.max_page and page > policy.max_page:
-            return "limit/max-page", f"asked for page {page:,}; paging stops at {policy.max_page:,}"
+            return (
+                "limit/max-page",
+                f"asked for page {thousands(page)}; paging stops at {thousands(policy.max_page)}",
+            )
         size = access.size
         if policy.max_results and size and page * size > policy.max_results:
             shown = (page - 1) * size + 1
             return (
                 "limit/max-results",
-                f"asked for results from {shown:,}; results stop at {policy.max_results:,}",
+                f"asked for results from {thousands(shown)}; "
+                f"results stop at {thousands(policy.max_results)}",
             )
         return None
 
@@ -611,7 +650,7 @@ class Guard:
         if partner.people_per_day and principal.people_day > partner.people_per_day:
             reason = (
                 f"partner {partner.name} ({partner.purpose}) exceeded its quota of "
-                f"{partner.people_per_day:,.0f} people per day"
+                f"{thousands(partner.people_per_day)} people per day"
             )
             enforced = "throttle" if self._enforce else "allow"
             return Decision(
@@ -736,12 +775,16 @@ def _is_shared(origin: frozenset[str]) -> bool:
     return any(tag.startswith("shared") for tag in origin) if origin else False
 
 
-def _combine(weights: Iterable[float]) -> float:
+def _combine(signals: list[Signal]) -> float:
     """Combine independent pieces of evidence: 1 - Π(1 - w/100), as a 0-100 score."""
     remaining = 1.0
-    for w in weights:
-        remaining *= 1.0 - w / 100.0
+    for s in signals:
+        remaining *= 1.0 - s.weight / 100.0
     return 100.0 * (1.0 - remaining)
+
+
+def _weight(s: Signal) -> float:
+    return s.weight
 
 
 def _remember(actor: ActorState, score: float, signals: list[Signal]) -> None:

@@ -54,6 +54,49 @@ class RequestEvent:
     disclosed: tuple[Disclosure, ...] | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
+    def __init__(
+        self,
+        time: float,
+        ip: str,
+        method: str = "GET",
+        path: str = "/",
+        query: str = "",
+        status: int = 200,
+        bytes: int = 0,
+        host: str = "",
+        user_agent: str = "",
+        referer: str = "",
+        accept_language: str | None = None,
+        headers: dict[str, str] | None = None,
+        session: str | None = None,
+        device: str | None = None,
+        account: str | None = None,
+        account_created: float | None = None,
+        tls_fingerprint: str | None = None,
+        disclosed: tuple[Disclosure, ...] | None = None,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        # Written out: mypyc compiles this one, not the one @dataclass would generate.
+        self.time = time
+        self.ip = ip
+        self.method = method
+        self.path = path
+        self.query = query
+        self.status = status
+        self.bytes = bytes
+        self.host = host
+        self.user_agent = user_agent
+        self.referer = referer
+        self.accept_language = accept_language
+        self.headers = headers
+        self.session = session
+        self.device = device
+        self.account = account
+        self.account_created = account_created
+        self.tls_fingerprint = tls_fingerprint
+        self.disclosed = disclosed
+        self.extra = {} if extra is None else extra
+
 
 class ActorKind:
     """Names of the kinds of actor an event is attributed to."""

@@ -52,6 +52,37 @@ class Access:
     miss: bool = False
     attempt: bool = False
 
+    def __init__(
+        self,
+        kind: str,
+        route: str = "",
+        disclosures: tuple[Disclosure, ...] = (),
+        people: int = 0,
+        subject_number: int | None = None,
+        term: str | None = None,
+        page: int = 0,
+        size: int = 0,
+        weight: float = 1.0,
+        sensitive: bool = False,
+        disallowed: bool = False,
+        miss: bool = False,
+        attempt: bool = False,
+    ) -> None:
+        # Written out: mypyc compiles this one, not the one @dataclass would generate.
+        self.kind = kind
+        self.route = route
+        self.disclosures = disclosures
+        self.people = people
+        self.subject_number = subject_number
+        self.term = term
+        self.page = page
+        self.size = size
+        self.weight = weight
+        self.sensitive = sensitive
+        self.disallowed = disallowed
+        self.miss = miss
+        self.attempt = attempt
+
 
 STATIC_ACCESS = Access(Kind.STATIC)
 OTHER_ACCESS = Access(Kind.OTHER)

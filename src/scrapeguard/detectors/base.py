@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, final
 
 from mypy_extensions import mypyc_attr
 
@@ -12,14 +12,24 @@ from ..site import Access
 from ..state.actor import ActorState
 
 
-class Signal(NamedTuple):
+@final
+@dataclass(slots=True)
+class Signal:
     """Evidence against one actor: `rule` names it (`enumeration/sequential-ids`), `weight`
-    (0-100) says how strongly it alone suggests scraping, `reason` says why, in words."""
+    (0-100) says how strongly it alone suggests scraping, `reason` says why, in words, and
+    `scope` which of the request's actors it is about. Never changed once made."""
 
     rule: str
     weight: float
     reason: str
     scope: str
+
+    def __init__(self, rule: str, weight: float, reason: str, scope: str) -> None:
+        # Written out: mypyc compiles this one, not the one @dataclass would generate.
+        self.rule = rule
+        self.weight = weight
+        self.reason = reason
+        self.scope = scope
 
 
 @dataclass(slots=True)
@@ -48,6 +58,51 @@ class Context:
     #: serves them, every browser looks like one that loads none.
     assets_seen: bool = True
     stack: ActorState | None = None  # see `events.stack_key`
+
+    def __init__(
+        self,
+        event: RequestEvent,
+        access: Access,
+        now: float,
+        ip: ActorState,
+        net: ActorState,
+        wider: tuple[ActorState, ...],
+        account: ActorState | None,
+        session: ActorState | None,
+        device: ActorState | None,
+        fingerprint: ActorState | None,
+        campaign: ActorState | None,
+        principal: ActorState,
+        principal_kind: str,
+        shared: bool,
+        origin: frozenset[str],
+        crawler: Any,
+        known_people: int,
+        new_people: int,
+        assets_seen: bool = True,
+        stack: ActorState | None = None,
+    ) -> None:
+        # Written out: mypyc compiles this one, not the one @dataclass would generate.
+        self.event = event
+        self.access = access
+        self.now = now
+        self.ip = ip
+        self.net = net
+        self.wider = wider
+        self.account = account
+        self.session = session
+        self.device = device
+        self.fingerprint = fingerprint
+        self.campaign = campaign
+        self.principal = principal
+        self.principal_kind = principal_kind
+        self.shared = shared
+        self.origin = origin
+        self.crawler = crawler
+        self.known_people = known_people
+        self.new_people = new_people
+        self.assets_seen = assets_seen
+        self.stack = stack
 
     @property
     def verified_crawler(self) -> bool:
@@ -89,6 +144,7 @@ class Detector:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings: Any = settings if settings is not None else self.settings_type()
+        self._rules: dict[str, str] = {}  # rule -> "<detector>/<rule>"
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         """Return the signals this request raises (an empty tuple when none)."""
@@ -101,8 +157,11 @@ class Detector:
 
     def signal(self, rule: str, weight: float, reason: str, scope: str) -> Signal:
         """Build a signal named `<detector>/<rule>`, scaled by the detector's weight setting."""
-        w = min(100.0, max(0.0, weight * self.settings.weight))
-        return Signal(f"{self.name}/{rule}", w, reason, scope)
+        name = self._rules.get(rule)
+        if name is None:
+            name = self._rules[rule] = f"{self.name}/{rule}"
+        w = weight * self.settings.weight
+        return Signal(name, 100.0 if w > 100.0 else w if w > 0.0 else 0.0, reason, scope)
 
     @classmethod
     def setting_names(cls) -> list[str]:
@@ -123,7 +182,18 @@ def plural(count: float, word: str) -> str:
     """`1 person`, `2 people`, `3 profiles` — numbers with thousands separators."""
     n = int(count)
     if word == "person":
-        return f"{n:,} {'person' if n == 1 else 'people'}"
+        return thousands(n) + (" person" if n == 1 else " people")
     if n == 1:
-        return f"{n:,} {word}"
-    return f"{n:,} {word}{'es' if word.endswith(('s', 'sh', 'ch', 'x')) else 's'}"
+        return "1 " + word
+    return f"{thousands(n)} {word}{'es' if word.endswith(('s', 'sh', 'ch', 'x')) else 's'}"
+
+
+def thousands(n: float) -> str:
+    """`n` rounded to a whole number, with commas between thousands: `1,234,567`. (What
+    `f"{n:,.0f}"` says, without the cost of a format specification: reasons are written on
+    every request that raises a signal.)"""
+    text = str(abs(round(n)))
+    if len(text) > 3:
+        head = len(text) % 3 or 3
+        text = ",".join([text[:head]] + [text[i : i + 3] for i in range(head, len(text), 3)])
+    return "-" + text if n < 0 else text

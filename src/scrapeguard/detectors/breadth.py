@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import Context, Detector, Settings, Signal, plural, ramp
+from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
 @dataclass
@@ -54,12 +54,13 @@ class Breadth(Detector):
                 if share <= 1.0:
                     reason = (
                         f"has seen {plural(seen, 'person')}, {share:.1%} of the "
-                        f"{universe:,} people known on the site"
+                        f"{thousands(universe)} people known on the site"
                     )
                 else:  # from logs, the same people on different list pages count again
                     reason = (
-                        f"has seen {plural(seen, 'person')}, more than the {universe:,} people "
-                        "known on the site (list and search pages counted by their size)"
+                        f"has seen {plural(seen, 'person')}, more than the "
+                        f"{thousands(universe)} people known on the site "
+                        "(list and search pages counted by their size)"
                     )
                 weight = ramp(share, start, max(s.full_share, 2 * start), 45, 90)
                 return [self.signal("share", weight, reason, scope)]

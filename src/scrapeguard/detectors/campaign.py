@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..events import NEW_ACCOUNTS_CAMPAIGN, SIGNATURE_CAMPAIGN, ActorKind
 from ..state.actor import DAY, MAX_SMALL_SET, ActorState
-from .base import Context, Detector, Settings, Signal, plural, ramp
+from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
 @dataclass
@@ -86,7 +86,7 @@ class Campaign(Detector):
         took = f"together they received the data of {plural(people, 'person')} in a day"
         if people > quota:
             weight = ramp(people / quota, 1, 2, 60, 90)
-            reason = f"{who}: {took}; the quota for one campaign is {quota:,.0f}"
+            reason = f"{who}: {took}; the quota for one campaign is {thousands(quota)}"
         elif rule != "new-accounts" and members >= s.link_addresses:
             weight, reason = 45.0, f"{who}: {took}"
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..site import Kind
-from .base import Context, Detector, Settings, Signal, plural, ramp
+from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
 @dataclass
@@ -78,7 +78,7 @@ class Enumeration(Detector):
         if deep and kind in (Kind.SEARCH, Kind.LIST):
             reason = (
                 f"paged {plural(x.deep_pages, 'time')} past the first page, "
-                f"{x.max_run:,} pages in a row, down to page {x.max_page:,}"
+                f"{thousands(x.max_run)} pages in a row, down to page {thousands(x.max_page)}"
             )
             weight = max(
                 ramp(x.max_run, s.page_run, 5 * s.page_run, 40, 80),

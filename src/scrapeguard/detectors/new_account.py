@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import Context, Detector, Settings, Signal, plural, ramp
+from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
 @dataclass
@@ -49,7 +49,7 @@ class NewAccount(Detector):
             reason = (
                 f"account {days:.1f} days old received the data of "
                 f"{plural(account.people_day, 'person')} in a day; new accounts may see "
-                f"{s.per_day:,.0f}"
+                f"{thousands(s.per_day)}"
             )
             weight = ramp(account.people_day / s.per_day, 1, 4, 50, 90)
             return [self.signal("per-day", weight, reason, "account")]

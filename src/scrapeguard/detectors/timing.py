@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..site import Kind
-from .base import Context, Detector, Settings, Signal, plural, ramp
+from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
 @dataclass
@@ -71,7 +71,7 @@ class Timing(Detector):
         ):
             reason = (
                 f"active for {span / 3600:.0f} h without a break longer than "
-                f"{math.ceil(p.max_gap / 60):,} min"
+                f"{thousands(math.ceil(p.max_gap / 60))} min"
             )
             return [self.signal("no-sleep", 45, reason, scope)]
         return ()

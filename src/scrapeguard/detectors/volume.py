@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..state.actor import ActorState
-from .base import Context, Detector, Settings, Signal, plural, ramp
+from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
 @dataclass
@@ -71,7 +71,7 @@ class Volume(Detector):
             return
         reason = (
             f"received the data of {plural(count, 'person')} in the last {period}; "
-            f"the {who} quota is {quota:,.0f} per {period}"
+            f"the {who} quota is {thousands(quota)} per {period}"
         )
         rule = f"{who.replace(' ', '-')}-per-{period}"
         out.append(self.signal(rule, ramp(count / quota, 1, 4, 45, 95), reason, scope))
