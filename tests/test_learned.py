@@ -63,7 +63,7 @@ def test_exported_model_scores_like_scikit_learn(sessions: Sessions) -> None:
         # is the log-odds.
         start = model.base + sum(t.value[0] for t in model.classifier)
         if 1e-9 < p < 1 - 1e-9:
-            assert start + sum(v.shares) == pytest.approx(math.log(p / (1 - p)), abs=1e-3)
+            assert start + sum(model.shares(row)) == pytest.approx(math.log(p / (1 - p)), abs=1e-3)
 
 
 def test_sessions_cover_people_and_scrapers_with_finite_features(sessions: Sessions) -> None:

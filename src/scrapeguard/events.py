@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 
@@ -223,6 +224,7 @@ def stack_key(event: RequestEvent) -> str | None:
     return STACK_CAMPAIGN + _digest(encoding, language, tls)
 
 
+@lru_cache(maxsize=4096)  # a campaign's clients send the same signature again and again
 def _digest(*parts: str) -> str:
     """A short, stable hash of `parts` (a fingerprint's or a signature's)."""
     raw = "\x1f".join(parts).encode("utf-8", "replace")

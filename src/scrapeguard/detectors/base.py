@@ -189,11 +189,18 @@ def plural(count: float, word: str) -> str:
 
 
 def thousands(n: float) -> str:
-    """`n` rounded to a whole number, with commas between thousands: `1,234,567`. (What
-    `f"{n:,.0f}"` says, without the cost of a format specification: reasons are written on
-    every request that raises a signal.)"""
-    text = str(abs(round(n)))
+    """`n` rounded to a whole number, with commas between thousands: `1,234,567` (what
+    `f"{n:,.0f}"` writes, without the cost of a format specification: reasons are written on
+    every request that raises a signal)."""
+    whole = int(n)
+    rest = abs(n - whole)  # exact: a float minus its integer part
+    if rest > 0.5 or (rest == 0.5 and whole % 2):  # round half to even, as format does
+        whole += 1 if n > 0 else -1
+    text = str(abs(whole))
     if len(text) > 3:
         head = len(text) % 3 or 3
-        text = ",".join([text[:head]] + [text[i : i + 3] for i in range(head, len(text), 3)])
+        parts = [text[:head]]
+        for i in range(head, len(text), 3):
+            parts.append(text[i : i + 3])
+        text = ",".join(parts)
     return "-" + text if n < 0 else text

@@ -72,8 +72,9 @@ class Model(Detector):
         v = self.model.judge(x)
         out: list[Signal] = []
         if v.automated >= s.likely:
-            top = sorted(range(len(x)), key=lambda i: -v.shares[i])[:SHOWN_FEATURES]
-            why = ", ".join(_feature(NAMES[i], x[i]) for i in top if v.shares[i] > 0)
+            shares = self.model.shares(x)
+            top = sorted(range(len(x)), key=lambda i: -shares[i])[:SHOWN_FEATURES]
+            why = ", ".join(_feature(NAMES[i], x[i]) for i in top if shares[i] > 0)
             reason = (
                 f"the session model rates this visit {v.automated:.0%} likely automated ({why})"
             )

@@ -54,8 +54,8 @@ class Tree:
             node = left[node] if x[feature[node]] <= threshold[node] else right[node]
         return node
 
-    def explain(self, x: list[float], shares: list[float]) -> float:
-        """The leaf value for `x`, adding each split's change of value to its feature's share."""
+    def explain(self, x: list[float], shares: list[float]) -> None:
+        """Add each split's change of value on the path of `x` to its feature's share."""
         node = 0
         left, right, feature, threshold, value = (
             self.left,
@@ -69,16 +69,14 @@ class Tree:
             child = left[node] if x[f] <= threshold[node] else right[node]
             shares[f] += value[child] - value[node]
             node = child
-        return value[node]
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What the model says about one session."""
+    """What the model says about one session (`SessionModel.shares` says why)."""
 
     automated: float  # probability, 0-1
     unusual: float  # isolation score, 0-1 (above 0.5: unlike the people it was trained on)
-    shares: list[float]  # per feature: its part of the classifier's log-odds
     outside: list[tuple[str, float, float, float]]  # (feature, value, low, high) off people's
 
 
@@ -95,12 +93,11 @@ class SessionModel:
     human_range: list[tuple[float, float]]  # per feature: people's 1st and 99th percentile
 
     def judge(self, x: list[float]) -> Verdict:
-        """The classifier's probability with per-feature shares, and the isolation score."""
-        x = list(array("f", x))  # as scikit-learn compares them: in single precision
-        shares = [0.0] * len(x)
+        """The classifier's probability and the isolation score of session features `x`."""
+        x = _single(x)
         logit = self.base
         for tree in self.classifier:
-            logit += tree.explain(x, shares)
+            logit += tree.value[tree.leaf(x)]
         automated = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
         unusual = 0.0
         if self.isolation:
@@ -111,7 +108,21 @@ class SessionModel:
             for i, (v, (lo, hi)) in enumerate(zip(x, self.human_range, strict=True))
             if v < lo or v > hi
         ]
-        return Verdict(automated, unusual, shares, outside)
+        return Verdict(automated, unusual, outside)
+
+    def shares(self, x: list[float]) -> list[float]:
+        """Each feature's part of the classifier's log-odds for `x` (the change of value at
+        every split on it, over all trees): why `judge` rates a session as it does."""
+        x = _single(x)
+        shares = [0.0] * len(x)
+        for tree in self.classifier:
+            tree.explain(x, shares)
+        return shares
+
+
+def _single(x: list[float]) -> list[float]:
+    """`x` in single precision, as scikit-learn compares features with thresholds."""
+    return list(array("f", x))
 
 
 def average_path(n: float) -> float:
