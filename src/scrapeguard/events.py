@@ -10,21 +10,35 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final, NamedTuple
+from typing import Final
 
 
-class Disclosure(NamedTuple):
+@dataclass(slots=True)
+class Disclosure:
     """Personal data of `people` people that one response disclosed.
 
     `subject` identifies the person (a user id or handle). A list page whose individual people
     are unknown (log replay of a search or directory page) is one disclosure whose `subject`
-    names the page and whose `people` is its page size.
+    names the page and whose `people` is its page size. Never changed once made.
     """
 
     subject: str
     fields: tuple[str, ...] = ()
     people: int = 1
     sensitivity: str = "normal"
+
+    def __init__(
+        self,
+        subject: str,
+        fields: tuple[str, ...] = (),
+        people: int = 1,
+        sensitivity: str = "normal",
+    ) -> None:
+        # Written out: mypyc compiles this one, not the one @dataclass would generate.
+        self.subject = subject
+        self.fields = fields
+        self.people = people
+        self.sensitivity = sensitivity
 
 
 @dataclass(slots=True)
