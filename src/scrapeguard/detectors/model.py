@@ -80,14 +80,16 @@ class Model(Detector):
             )
             weight = ramp(v.automated, s.likely, 0.999, 25, 45)
             out.append(self.signal("automated", weight, reason, scope))
-        if v.unusual >= s.unusual and v.outside:
-            far = ", ".join(
-                f"{_feature(name, value)} (people: {shown(name, lo)} to {shown(name, hi)})"
-                for name, value, lo, hi in v.outside[:SHOWN_FEATURES]
-            )
-            reason = f"this visit is unlike any the session model saw from people: {far}"
-            weight = ramp(v.unusual, s.unusual, s.unusual + 0.1, 15, 30)
-            out.append(self.signal("unusual", weight, reason, scope))
+        if v.outside:  # only such a session can be named unusual: ask the isolation forest
+            unusual = self.model.unusual(x)
+            if unusual >= s.unusual:
+                far = ", ".join(
+                    f"{_feature(name, value)} (people: {shown(name, lo)} to {shown(name, hi)})"
+                    for name, value, lo, hi in v.outside[:SHOWN_FEATURES]
+                )
+                reason = f"this visit is unlike any the session model saw from people: {far}"
+                weight = ramp(unusual, s.unusual, s.unusual + 0.1, 15, 30)
+                out.append(self.signal("unusual", weight, reason, scope))
         return out
 
 

@@ -73,10 +73,10 @@ class Tree:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """What the model says about one session (`SessionModel.shares` says why)."""
+    """What the classifier says about one session (`SessionModel.shares` says why, and
+    `SessionModel.unusual` how unlike people's it is)."""
 
     automated: float  # probability, 0-1
-    unusual: float  # isolation score, 0-1 (above 0.5: unlike the people it was trained on)
     outside: list[tuple[str, float, float, float]]  # (feature, value, low, high) off people's
 
 
@@ -93,22 +93,28 @@ class SessionModel:
     human_range: list[tuple[float, float]]  # per feature: people's 1st and 99th percentile
 
     def judge(self, x: list[float]) -> Verdict:
-        """The classifier's probability and the isolation score of session features `x`."""
+        """The classifier's probability for session features `x`, and the features outside
+        the range of people's."""
         x = _single(x)
         logit = self.base
         for tree in self.classifier:
             logit += tree.value[tree.leaf(x)]
         automated = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
-        unusual = 0.0
-        if self.isolation:
-            depth = sum(t.value[t.leaf(x)] for t in self.isolation) / len(self.isolation)
-            unusual = 2.0 ** (-depth / self.isolation_norm)
         outside = [
             (NAMES[i], v, lo, hi)
             for i, (v, (lo, hi)) in enumerate(zip(x, self.human_range, strict=True))
             if v < lo or v > hi
         ]
-        return Verdict(automated, unusual, outside)
+        return Verdict(automated, outside)
+
+    def unusual(self, x: list[float]) -> float:
+        """The isolation score of `x`, 0-1: above 0.5, a session unlike the people's the model
+        was trained on (0 without an isolation forest)."""
+        if not self.isolation:
+            return 0.0
+        x = _single(x)
+        depth = sum(t.value[t.leaf(x)] for t in self.isolation) / len(self.isolation)
+        return float(2.0 ** (-depth / self.isolation_norm))
 
     def shares(self, x: list[float]) -> list[float]:
         """Each feature's part of the classifier's log-odds for `x` (the change of value at

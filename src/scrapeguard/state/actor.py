@@ -556,8 +556,12 @@ class ActorState:
         held = reasons.get(rule)
         if held is None or weight >= held[0]:
             reasons[rule] = (weight, reason)
-        if len(reasons) > MAX_REASONS:
-            del reasons[min(reasons, key=lambda r: reasons[r][0])]
+        if len(reasons) > MAX_REASONS:  # the weakest goes (the first held, of equals)
+            weakest, low = rule, math.inf
+            for r, (w, _) in reasons.items():
+                if w < low:
+                    weakest, low = r, w
+            del reasons[weakest]
 
     def reasons(self) -> list[str]:
         """The reasons held for this actor, strongest first."""
