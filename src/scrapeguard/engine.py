@@ -176,7 +176,7 @@ class Guard:
         first = min((t.score for t in self.policy.thresholds), default=100.0)
         self._trait_cap = 100.0 if self.policy.traits_act_alone else max(0.0, first - 1.0)
         self._dispatch = {kind: self._detectors_for(kind) for kind in Kind.ALL}
-        self.counters: Counter[str] = Counter()
+        self._counts: dict[str, int] = {}  # see `counters` (a plain dict costs less to count in)
         self.alerts: list[Trip] = []
         self._pages = 0
         self._statics = 0
@@ -362,7 +362,7 @@ class Guard:
         if partner is not None:
             if partner.expires is None or now <= partner.expires:
                 return access, self._partner(partner, principal, principal_kind, now)
-            self.counters[f"partner/{partner.name}/expired"] += 1  # then judged like anyone
+            self._count(f"partner/{partner.name}/expired")  # then judged like anyone
         ctx = Context(
             event,
             access,
@@ -442,7 +442,6 @@ class Guard:
             return self._held(keys, now, ctx.account is not None, ctx.ip)
         best: tuple[float, float, str, list[Signal]] | None = None
         if signals:
-            counters = self.counters
             grouped: dict[str, list[Signal]] = {}
             for s in signals:
                 same = grouped.get(s.scope)
@@ -450,7 +449,7 @@ class Guard:
                     grouped[s.scope] = [s]
                 else:
                     same.append(s)
-                counters[self._hit_key(s.rule)] += 1
+                self._count(self._hit_key(s.rule))
             breaker = self.breaker
             shadowing = bool(policy.shadow_rules) or (breaker is not None and breaker.any_tripped)
             for scope, group in grouped.items():
@@ -522,7 +521,7 @@ class Guard:
             now,
         )
         if action != "allow":
-            self.counters[ACTION_COUNTERS[action][decision.simulated]] += 1
+            self._count(ACTION_COUNTERS[action][decision.simulated])
         if enforced_action != "allow" and enforced_action != "cap":
             self.state.record_decision(decision)
         if actor.key.startswith(SIGNATURE_CAMPAIGN):  # how far it reaches this request
@@ -543,7 +542,7 @@ class Guard:
     def _trip(self, trip: Trip) -> None:
         """A rule blocked far more than usual: it goes back to shadow until a person resets
         it; its held decisions stop applying."""
-        self.counters[f"breaker/{trip.rule}/tripped"] += 1
+        self._count(f"breaker/{trip.rule}/tripped")
         self.alerts.append(trip)
 
     def _listed(self, event: RequestEvent, now: float) -> Decision | None:
@@ -556,6 +555,16 @@ class Guard:
             if entry is None:
                 return None
         return _list_decision(entry, action, event, now, self.policy.durations["block"])
+
+    @property
+    def counters(self) -> Counter[str]:
+        """How many times each rule hit (`detector/<rule>/hit`), each action was issued or
+        simulated (`action/<action>/issued`), each breaker tripped: a copy."""
+        return Counter(self._counts)
+
+    def _count(self, name: str) -> None:
+        counts = self._counts
+        counts[name] = counts.get(name, 0) + 1
 
     def _hit_key(self, rule: str) -> str:
         key = self._hit_keys.get(rule)
