@@ -707,10 +707,12 @@ class Guard:
         page assets); as a challenge at most to an address seen for the first time, which
         could be a person who has yet to load them; not at all to an address that loads page
         assets. A shared address (carrier NAT, iCloud Private Relay) carries many people's
-        first pages: not at all on its first, a challenge at most after that."""
+        first pages: not at all on its first, a challenge at most after that. Not at all
+        while the site's assets do not reach scrapeguard (`assets_seen`): a decision taken
+        before that was known stops applying once it is."""
         others = ip is not None and ip.statics
         shared = not others and self._shared_address(keys[0], ip)
-        if others or (shared and seen <= 0):
+        if others or not self.assets_seen or (shared and seen <= 0):
             return self.state.active_decision([k for k in keys if k != held.key], now)
         return held if seen > 0 and not shared else _at_most_challenge(held)
 

@@ -200,6 +200,25 @@ def test_where_a_cdn_serves_the_assets_nobody_is_linked_for_loading_none() -> No
     assert g.assets_seen
 
 
+def test_a_campaign_stopped_before_the_cdn_was_known_stops_applying() -> None:
+    """Until 500 pages have been seen, scrapeguard assumes the site's assets reach it, so
+    people sharing a browser can be linked and challenged. Once it learns that none come (a
+    CDN, or an API-only site), that decision must not keep challenging everyone who shares
+    the signature for the rest of its duration."""
+    g = guard()
+    decisions = spread(g, 30, 4)  # 120 pages: linked and stopped as one, as above
+    assert any(d.key.startswith(SIGNATURE_CAMPAIGN) for d in decisions if d.action != "allow")
+    assert g.assets_seen
+    t = 120 * 60.0
+    for k in range(400):  # members browsing, no asset reaches scrapeguard
+        g.decide(event(t + k * 0.1, address(1000 + k % 50), f"/u/m{k}", session=f"s{k % 50}"))
+    assert not g.assets_seen
+    newcomer = bare(t + 60, 500, 9999)
+    assert g.held(newcomer).action == "allow"
+    assert g.decide(newcomer).action == "allow"
+    assert g.decide(bare(t + 61, 0, 9998)).action == "allow"  # an old member as well
+
+
 def test_declared_crawlers_are_judged_by_name_not_linked() -> None:
     class Crawlers(NoNetworkInfo):
         def crawler(self, user_agent: str, ip: str, now: float) -> Any:
