@@ -27,6 +27,7 @@ from .events import (
     STACK_CAMPAIGN,
     ActorKind,
     RequestEvent,
+    by_fields,
     campaign_key,
     fingerprint_of,
     ipv6_prefix,
@@ -97,6 +98,9 @@ class Decision:
         self.simulated = simulated
         self.enforced = enforced
         self.time = time
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return by_fields(self)
 
     @property
     def value(self) -> str:

@@ -8,9 +8,15 @@ source cannot know stay `None`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
+
+
+def by_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    """`__reduce__` of a dataclass whose `__init__` is written out: its class and its field
+    values, in order (a compiled class with its own `__init__` does not pickle by itself)."""
+    return type(obj), tuple([getattr(obj, f.name) for f in fields(obj)])
 
 
 @dataclass(slots=True)
@@ -39,6 +45,9 @@ class Disclosure:
         self.fields = fields
         self.people = people
         self.sensitivity = sensitivity
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return by_fields(self)
 
 
 @dataclass(slots=True)
@@ -111,6 +120,9 @@ class RequestEvent:
         self.tls_fingerprint = tls_fingerprint
         self.disclosed = disclosed
         self.extra = {} if extra is None else extra
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return by_fields(self)
 
 
 class ActorKind:

@@ -13,7 +13,7 @@ from typing import Any, Final
 from urllib.parse import unquote
 
 from .config import Document, Errors, load_file
-from .events import Disclosure, RequestEvent
+from .events import Disclosure, RequestEvent, by_fields
 
 SENSITIVITIES = ("low", "normal", "high")
 
@@ -82,6 +82,9 @@ class Access:
         self.disallowed = disallowed
         self.miss = miss
         self.attempt = attempt
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return by_fields(self)
 
 
 STATIC_ACCESS = Access(Kind.STATIC)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, final
 
 from mypy_extensions import mypyc_attr
 
-from ..events import RequestEvent
+from ..events import RequestEvent, by_fields
 from ..site import Access
 from ..state.actor import ActorState
 
@@ -30,6 +30,9 @@ class Signal:
         self.weight = weight
         self.reason = reason
         self.scope = scope
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return by_fields(self)
 
 
 @dataclass(slots=True)
