@@ -458,20 +458,17 @@ class Guard:
             shadowing = bool(policy.shadow_rules) or (breaker is not None and breaker.any_tripped)
             for scope, group in grouped.items():
                 full = _combine(group)
-                enforced = full
+                enforced, acting = full, group  # acting: the signals not only recorded
                 if shadowing:
-                    enforced = _combine([s for s in group if not self._shadowed(s.rule)])
+                    acting = [s for s in group if not self._shadowed(s.rule)]
+                    enforced = _combine(acting)
                 # Looks alone (no cookies, an even pace, a hosting address) never act; nor do
                 # they when the evidence beside them is only recorded (shadowed).
                 cap = self._trait_cap
                 if full > cap and self._only_traits(group):
                     full = min(full, cap)
                     enforced = min(enforced, cap)
-                elif (
-                    shadowing
-                    and enforced > cap
-                    and self._only_traits([s for s in group if not self._shadowed(s.rule)])
-                ):
+                elif shadowing and enforced > cap and self._only_traits(acting):
                     enforced = cap
                 _remember(_actor_of(ctx, scope), full, group)
                 if best is None or full > best[0]:
