@@ -13,6 +13,7 @@ from setuptools import setup
 #: The per-request path: what every event goes through inline and in replay.
 COMPILED = [
     "events.py",
+    "reasons.py",
     "site.py",
     "engine.py",
     "analyze.py",

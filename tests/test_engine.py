@@ -32,6 +32,21 @@ def test_a_harvester_is_blocked_with_reasons_counted_in_people(guard: Guard) -> 
     assert state is not None and state.distinct_people == 400
 
 
+def test_a_reason_read_later_says_what_was_true_when_it_was_given(guard: Guard) -> None:
+    """Reasons are written when read (most never are); one read after the harvester went on
+    must still give the counts of its own request."""
+    events = list(profiles(0, 400, ip="203.0.113.9", every=1.0))
+    for e in events[:150]:
+        early = guard.decide(e)
+    at_the_time = early.reasons
+    assert any("150 people" in r for r in at_the_time), at_the_time
+    run(guard, events[150:])
+    assert early.reasons == at_the_time
+    state = guard.state.get("ip:203.0.113.9")
+    assert state is not None
+    assert any("400 people" in r for r in state.reasons()), state.reasons()
+
+
 def test_list_pages_count_every_person_on_them(guard: Guard) -> None:
     """Harm counts all 20 people of a search page; quotas count a listed person as a fifth of
     a profile view, and a walk through the pages is flagged on its own."""

@@ -27,14 +27,14 @@ from .events import (
     STACK_CAMPAIGN,
     ActorKind,
     RequestEvent,
-    by_fields,
     campaign_key,
     fingerprint_of,
     ipv6_prefix,
     network_of,
     stack_key,
 )
-from .policy import RANK, Policy
+from .policy import RANK, Limit, Policy
+from .reasons import Later, Words, words
 from .site import Access, Kind, SiteModel
 from .state import MemoryState
 from .state.actor import ActorState
@@ -61,6 +61,7 @@ class Decision:
     `action` is what the full policy reaches; `enforced` is what to actually do (`allow` in
     shadow mode, or a weaker action when only shadowed rules reached `action`); `simulated`
     says the two differ. `key` is the actor the decision applies to (`ip:203.0.113.9`).
+    `reasons` are put into words when read (`why` holds them as given: see `scrapeguard.reasons`).
     """
 
     action: str
@@ -68,7 +69,7 @@ class Decision:
     key: str
     ttl: float
     origin: str
-    reasons: tuple[str, ...]
+    why: tuple[Words, ...]
     score: int
     simulated: bool
     enforced: str
@@ -81,7 +82,7 @@ class Decision:
         key: str,
         ttl: float,
         origin: str,
-        reasons: tuple[str, ...],
+        why: tuple[Words, ...],
         score: int,
         simulated: bool,
         enforced: str,
@@ -93,14 +94,38 @@ class Decision:
         self.key = key
         self.ttl = ttl
         self.origin = origin
-        self.reasons = reasons
+        self.why = why
         self.score = score
         self.simulated = simulated
         self.enforced = enforced
         self.time = time
 
+    def values(self) -> tuple[Any, ...]:
+        """The arguments that make this decision again, its reasons in words (to send it to
+        another process, or another node)."""
+        return (
+            self.action,
+            self.scope,
+            self.key,
+            self.ttl,
+            self.origin,
+            self.reasons,
+            self.score,
+            self.simulated,
+            self.enforced,
+            self.time,
+        )
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return by_fields(self)
+        return Decision, self.values()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Decision) and self.values() == other.values()
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why, in words: the strongest reason first."""
+        return tuple([words(r) for r in self.why])
 
     @property
     def value(self) -> str:
@@ -185,7 +210,7 @@ class Guard:
         self._pages = 0
         self._statics = 0
         self._networks: dict[str, str] = {}
-        self._hit_keys: dict[str, str] = {}
+        self._hits: dict[str, int] = {}  # signals raised, by rule (see `counters`)
         self._enforce = self.policy.mode == "enforce"
         self.blocklist = self.policy.blocklist
         self.allowlist = self.policy.allowlist
@@ -447,13 +472,14 @@ class Guard:
         best: tuple[float, float, str, list[Signal]] | None = None
         if signals:
             grouped: dict[str, list[Signal]] = {}
+            hits = self._hits
             for s in signals:
                 same = grouped.get(s.scope)
                 if same is None:
                     grouped[s.scope] = [s]
                 else:
                     same.append(s)
-                self._count(self._hit_key(s.rule))
+                hits[s.rule] = hits.get(s.rule, 0) + 1
             breaker = self.breaker
             shadowing = bool(policy.shadow_rules) or (breaker is not None and breaker.any_tripped)
             for scope, group in grouped.items():
@@ -475,16 +501,16 @@ class Guard:
                     best = (full, enforced, scope, group)
         action = enforced_action = "allow"
         score, origin, scope_kind, rule = 0, "default/allow", ctx.principal_kind, ""
-        reasons: tuple[str, ...] = ()
+        reasons: tuple[Words, ...] = ()
         if best is not None:
             full, enforced, scope_kind, group = best
             action = policy.action_for(full, enforced_only=False)
-            score = round(full)
+            score = _rounded(full)
             enforced_action = policy.action_for(enforced, enforced_only=True)
             ranked = group if len(group) == 1 else sorted(group, key=_weight, reverse=True)
             rule = ranked[0].rule
             origin = f"threshold/{action}" if action != "allow" else f"detector/{rule}"
-            reasons = tuple([s.reason for s in ranked])
+            reasons = tuple([s.why for s in ranked])
         if limit is not None and RANK[limit[0]] > RANK[action]:
             action, origin, reason, shadow = limit
             rule = origin
@@ -561,17 +587,14 @@ class Guard:
     def counters(self) -> Counter[str]:
         """How many times each rule hit (`detector/<rule>/hit`), each action was issued or
         simulated (`action/<action>/issued`), each breaker tripped: a copy."""
-        return Counter(self._counts)
+        counted = Counter(self._counts)
+        for rule, hits in self._hits.items():
+            counted[f"detector/{rule}/hit"] = hits
+        return counted
 
     def _count(self, name: str) -> None:
         counts = self._counts
         counts[name] = counts.get(name, 0) + 1
-
-    def _hit_key(self, rule: str) -> str:
-        key = self._hit_keys.get(rule)
-        if key is None:
-            key = self._hit_keys[rule] = f"detector/{rule}/hit"
-        return key
 
     def _spare_shared(
         self, ctx: Context, action: str, enforced: str, scope: str, actor: ActorState
@@ -586,11 +609,11 @@ class Guard:
             enforced = "challenge"
         return action, enforced, scope, actor
 
-    def _limits(self, ctx: Context) -> tuple[str, str, str, bool] | None:
+    def _limits(self, ctx: Context) -> tuple[str, str, Words, bool] | None:
         """The strongest data limit this request exceeds: (action, origin, reason, shadow)."""
         policy = self.policy
         p = ctx.principal
-        found: tuple[str, str, str, bool] | None = None
+        found: tuple[str, str, Words, bool] | None = None
         # A shared address is many guests: the detectors weigh it instead of the limits.
         if ctx.new_people and not (ctx.shared and ctx.principal_kind == ActorKind.IP):
             verified = ctx.verified_crawler
@@ -599,11 +622,7 @@ class Guard:
                     continue
                 count = p.people_day if limit.per == "day" else p.people_hour
                 if count > limit.limit and (found is None or RANK[limit.then] > RANK[found[0]]):
-                    who = "guests" if limit.guests_only else "anyone"
-                    reason = (
-                        f"received the data of {thousands(count)} people in a {limit.per}; "
-                        f"the limit for {who} is {thousands(limit.limit)}"
-                    )
+                    reason = Later(_limit_words, count, limit)
                     found = (limit.then, f"limit/{limit.name}", reason, limit.shadow)
         if ctx.access.page and (found is None or RANK["cap"] > RANK[found[0]]):
             cap = self._search_cap(ctx.access)
@@ -782,6 +801,14 @@ def _list_decision(
     return Decision(action, kind, key, ttl, listname, (reason,), score, False, action, now)
 
 
+def _limit_words(count: float, limit: Limit) -> str:
+    who = "guests" if limit.guests_only else "anyone"
+    return (
+        f"received the data of {thousands(count)} people in a {limit.per}; "
+        f"the limit for {who} is {thousands(limit.limit)}"
+    )
+
+
 def _is_shared(origin: frozenset[str]) -> bool:
     """Whether many people may stand behind an address with these origin tags."""
     return any(tag.startswith("shared") for tag in origin) if origin else False
@@ -795,16 +822,25 @@ def _combine(signals: list[Signal]) -> float:
     return 100.0 * (1.0 - remaining)
 
 
+def _rounded(score: float) -> int:
+    """`round(score)` for a score (0-100), without the call through the builtins that the
+    compiled build makes of `round`: to the nearest whole number, halves to even."""
+    whole = int(score)
+    rest = score - whole  # exact: a float minus its integer part
+    if rest > 0.5 or (rest == 0.5 and whole % 2):
+        whole += 1
+    return whole
+
+
 def _weight(s: Signal) -> float:
     return s.weight
 
 
 def _remember(actor: ActorState, score: float, signals: list[Signal]) -> None:
-    rounded = round(score)
-    if rounded > actor.peak:
-        actor.peak = rounded
+    if score > actor.peak:
+        actor.peak = max(actor.peak, _rounded(score))
     for s in signals:
-        actor.note_reason(s.rule, s.weight, s.reason)
+        actor.note_reason(s.rule, s.weight, s.why)
 
 
 def _note_crawler(actor: ActorState, crawler: Any) -> None:

@@ -155,14 +155,12 @@ class Policy:
 
     def action_for(self, score: float, enforced_only: bool) -> str:
         """The strongest thresholded action that `score` reaches."""
-        best = "allow"
+        best, best_rank = "allow", 0
         for t in self.thresholds:
-            if (
-                score >= t.score
-                and RANK[t.action] > RANK[best]
-                and not (enforced_only and t.shadow)
-            ):
-                best = t.action
+            if score >= t.score and not (enforced_only and t.shadow):
+                rank = RANK[t.action]
+                if rank > best_rank:
+                    best, best_rank = t.action, rank
         return best
 
     def partner_for(self, ip: str, account: str | None, user_agent: str) -> Partner | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..reasons import Later, Words
 from ..site import Kind
 from .base import Context, Detector, Settings, Signal, plural, ramp
 
@@ -74,11 +75,12 @@ class Automation(Detector):
                 "empty-agent": s.empty_agent_weight,
             }[rule]
             people = p.counted_people
+            reason: Words = what
             if rule == "client-library" and people >= s.client_library_people:
                 rule = "client-library-collecting"
-                what += f" that received the data of {plural(p.distinct_people, 'person')}"
+                reason = Later(_collecting_words, what, p.distinct_people)
                 weight = ramp(people, s.client_library_people, 5 * s.client_library_people, 45, 90)
-            out.append(self.signal(rule, weight, what, scope))
+            out.append(self.signal(rule, weight, reason, scope))
         browser = BROWSER.match(event.user_agent) is not None
         headers = event.headers
         if headers is not None and browser:
@@ -89,7 +91,7 @@ class Automation(Detector):
             if mismatch:
                 out.append(self.signal("fingerprint-mismatch", s.mismatch_weight, mismatch, scope))
             if p.cookieless >= s.no_cookies_requests and p.cookieless == p.pages:
-                reason = f"never returned a cookie in {plural(p.pages, 'request')}"
+                reason = Later(_no_cookies_words, p.pages)
                 out.append(self.signal("no-cookies", s.no_cookies_weight, reason, scope))
         if (
             browser
@@ -98,10 +100,7 @@ class Automation(Detector):
             and access.people
             and ctx.assets_seen
         ):
-            reason = (
-                f"a browser that loaded {plural(p.pages, 'page')} and not a single image, "
-                "script or stylesheet"
-            )
+            reason = Later(_no_assets_words, p.pages)
             out.append(self.signal("no-assets", s.no_assets_weight, reason, scope))
         changes = p.agent_changes
         # People keep their browser through a visit; a scraper disguising itself switches
@@ -112,10 +111,7 @@ class Automation(Detector):
             and 10 * changes >= p.personal
             and (not ctx.shared)
         ):
-            reason = (
-                f"switched user agent {plural(p.agent_changes, 'time')} while viewing "
-                f"{plural(p.personal, 'profile')}"
-            )
+            reason = Later(_rotation_words, changes, p.personal)
             if scope == "ip":  # no cookie: colleagues behind one address interleave browsers
                 weight = ramp(
                     changes, s.rotation_agents, 4 * s.rotation_agents, s.rotation_weight_address, 60
@@ -156,3 +152,24 @@ def _mismatch(agent: str, headers: dict[str, str]) -> str:
         if f'v="{version}"' not in hints.replace(" ", ""):
             return f"claims Chrome {version} but its client hints name another version"
     return ""
+
+
+def _collecting_words(what: str, people: int) -> str:
+    return f"{what} that received the data of {plural(people, 'person')}"
+
+
+def _no_cookies_words(requests: int) -> str:
+    return f"never returned a cookie in {plural(requests, 'request')}"
+
+
+def _no_assets_words(pages: int) -> str:
+    return (
+        f"a browser that loaded {plural(pages, 'page')} and not a single image, script or "
+        "stylesheet"
+    )
+
+
+def _rotation_words(changes: int, profiles: int) -> str:
+    return (
+        f"switched user agent {plural(changes, 'time')} while viewing {plural(profiles, 'profile')}"
+    )

@@ -7,32 +7,43 @@ from typing import Any, ClassVar, final
 
 from mypy_extensions import mypyc_attr
 
-from ..events import RequestEvent, by_fields
+from ..events import RequestEvent
+from ..reasons import Words, words
 from ..site import Access
 from ..state.actor import ActorState
 
 
 @final
-@dataclass(slots=True)
 class Signal:
     """Evidence against one actor: `rule` names it (`enumeration/sequential-ids`), `weight`
     (0-100) says how strongly it alone suggests scraping, `reason` says why, in words, and
-    `scope` which of the request's actors it is about. Never changed once made."""
+    `scope` which of the request's actors it is about. `why` is the reason as the detector
+    gave it, perhaps not yet written (see `scrapeguard.reasons`). Never changed once made."""
 
-    rule: str
-    weight: float
-    reason: str
-    scope: str
+    __slots__ = ("rule", "weight", "why", "scope")
 
-    def __init__(self, rule: str, weight: float, reason: str, scope: str) -> None:
-        # Written out: mypyc compiles this one, not the one @dataclass would generate.
+    def __init__(self, rule: str, weight: float, reason: Words, scope: str) -> None:
         self.rule = rule
         self.weight = weight
-        self.reason = reason
+        self.why = reason
         self.scope = scope
 
+    @property
+    def reason(self) -> str:
+        """Why, in words."""
+        return words(self.why)
+
+    def _values(self) -> tuple[str, float, str, str]:
+        return (self.rule, self.weight, self.reason, self.scope)
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        return by_fields(self)
+        return Signal, self._values()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Signal) and self._values() == other._values()
+
+    def __repr__(self) -> str:
+        return f"Signal{self._values()!r}"
 
 
 @dataclass(slots=True)
@@ -158,8 +169,9 @@ class Detector:
         """Problems with `settings` that their types do not show, by setting name."""
         return {}
 
-    def signal(self, rule: str, weight: float, reason: str, scope: str) -> Signal:
-        """Build a signal named `<detector>/<rule>`, scaled by the detector's weight setting."""
+    def signal(self, rule: str, weight: float, reason: Words, scope: str) -> Signal:
+        """Build a signal named `<detector>/<rule>`, scaled by the detector's weight setting
+        (`reason`: its text, or a `Later` that writes it when read)."""
         name = self._rules.get(rule)
         if name is None:
             name = self._rules[rule] = f"{self.name}/{rule}"
@@ -193,8 +205,8 @@ def plural(count: float, word: str) -> str:
 
 def thousands(n: float) -> str:
     """`n` rounded to a whole number, with commas between thousands: `1,234,567` (what
-    `f"{n:,.0f}"` writes, without the cost of a format specification: reasons are written on
-    every request that raises a signal)."""
+    `f"{n:,.0f}"` writes, without the cost of a format specification, for the few reasons
+    still written on the request's path)."""
     whole = int(n)
     rest = abs(n - whole)  # exact: a float minus its integer part
     if rest > 0.5 or (rest == 0.5 and whole % 2):  # round half to even, as format does

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..reasons import Later
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
@@ -51,17 +52,20 @@ class Breadth(Detector):
             share = seen / universe
             start = max(s.share, least / universe)
             if seen >= least and share >= start:
-                if share <= 1.0:
-                    reason = (
-                        f"has seen {plural(seen, 'person')}, {share:.1%} of the "
-                        f"{thousands(universe)} people known on the site"
-                    )
-                else:  # from logs, the same people on different list pages count again
-                    reason = (
-                        f"has seen {plural(seen, 'person')}, more than the "
-                        f"{thousands(universe)} people known on the site "
-                        "(list and search pages counted by their size)"
-                    )
                 weight = ramp(share, start, max(s.full_share, 2 * start), 45, 90)
+                reason = Later(_share_words, seen, universe)
                 return [self.signal("share", weight, reason, scope)]
         return ()
+
+
+def _share_words(seen: float, universe: float) -> str:
+    if seen <= universe:
+        return (
+            f"has seen {plural(seen, 'person')}, {seen / universe:.1%} of the "
+            f"{thousands(universe)} people known on the site"
+        )
+    # From logs, the same people on different list pages count again.
+    return (
+        f"has seen {plural(seen, 'person')}, more than the {thousands(universe)} people known "
+        "on the site (list and search pages counted by their size)"
+    )

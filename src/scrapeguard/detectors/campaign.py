@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..events import NEW_ACCOUNTS_CAMPAIGN, SIGNATURE_CAMPAIGN, ActorKind
+from ..reasons import Later
 from ..state.actor import DAY, MAX_SMALL_SET, ActorState
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
@@ -61,37 +62,56 @@ class Campaign(Detector):
         members = campaign.more().account_count
         if members < s.min_members:
             return
-        many = " or more" if members >= MAX_SMALL_SET else ""
         people = campaign.people_day
+        who: Later
         if campaign.key.startswith(SIGNATURE_CAMPAIGN):
             bare = ctx.assets_seen and not ctx.ip.statics
             if not bare or campaign.member_count > s.bare_share * members:
                 return
             quota = s.people_per_day
-            if scope == ActorKind.STACK:
-                rule, alike = "stack", "the same request headers under any user agent"
-            else:
-                rule, alike = "signature", "the same user agent and language"
-            who = (
-                f"one of {plural(members, 'address')}{many} that send {alike}, keep no cookies "
-                "and load no page assets"
-            )
+            rule = "stack" if scope == ActorKind.STACK else "signature"
+            who = Later(_lookalike_words, members, rule)
         else:
             quota, rule = s.new_accounts_per_day, "new-accounts"
             net = campaign.key[len(NEW_ACCOUNTS_CAMPAIGN) :]
-            who = (
-                f"one of {plural(members, 'account')}{many} younger than {_days(s.young)} "
-                f"used from network {net}"
-            )
-        took = f"together they received the data of {plural(people, 'person')} in a day"
+            who = Later(_young_accounts_words, members, s.young, net)
         if people > quota:
             weight = ramp(people / quota, 1, 2, 60, 90)
-            reason = f"{who}: {took}; the quota for one campaign is {thousands(quota)}"
+            reason = Later(_campaign_words, who, people, quota)
         elif rule != "new-accounts" and members >= s.link_addresses:
-            weight, reason = 45.0, f"{who}: {took}"
+            weight, reason = 45.0, Later(_campaign_words, who, people, None)
         else:
             return
         out.append(self.signal(rule, weight, reason, scope))
+
+
+def _many(members: int) -> str:
+    return " or more" if members >= MAX_SMALL_SET else ""
+
+
+def _lookalike_words(members: int, rule: str) -> str:
+    if rule == "stack":
+        alike = "the same request headers under any user agent"
+    else:
+        alike = "the same user agent and language"
+    return (
+        f"one of {plural(members, 'address')}{_many(members)} that send {alike}, keep no "
+        "cookies and load no page assets"
+    )
+
+
+def _young_accounts_words(members: int, young: float, net: str) -> str:
+    return (
+        f"one of {plural(members, 'account')}{_many(members)} younger than {_days(young)} "
+        f"used from network {net}"
+    )
+
+
+def _campaign_words(who: Later, people: float, quota: float | None) -> str:
+    took = f"together they received the data of {plural(people, 'person')} in a day"
+    if quota is None:
+        return f"{who()}: {took}"
+    return f"{who()}: {took}; the quota for one campaign is {thousands(quota)}"
 
 
 def _days(seconds: float) -> str:

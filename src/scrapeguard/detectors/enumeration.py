@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..reasons import Later
 from ..site import Kind
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
@@ -43,7 +44,7 @@ class Enumeration(Detector):
         if kind == Kind.PERSON:
             run = max(p.seq_max, ctx.ip.seq_max)
             if run >= s.sequential_run:
-                reason = f"walked through {plural(run + 1, 'consecutive id')} in order"
+                reason = Later(_sequential_words, run + 1)
                 out.append(
                     self.signal(
                         "sequential-ids", ramp(run, s.sequential_run, 100, 55, 90), reason, scope
@@ -53,10 +54,7 @@ class Enumeration(Detector):
             if views >= s.distinct_min_people:
                 ratio = 1.0 - p.profile_repeats / views
                 if ratio >= s.distinct_ratio:
-                    reason = (
-                        f"{ratio:.0%} of {plural(views, 'profile')} viewed were "
-                        "different people (humans come back to the same profiles)"
-                    )
+                    reason = Later(_distinct_words, ratio, views)
                     out.append(self.signal("all-distinct", 35, reason, scope))
             return out
         x = p.extra
@@ -64,22 +62,18 @@ class Enumeration(Detector):
             return ()
         if kind == Kind.SEARCH:
             if x.walk >= s.search_walk:
-                steps = plural(x.walk, "step")
-                reason = f"searched in alphabetical order ({steps}, last {x.last_term!r})"
+                reason = Later(_walk_words, x.walk, x.last_term)
                 out.append(
                     self.signal(
                         "search-walk", ramp(x.walk, s.search_walk, 60, 55, 90), reason, scope
                     )
                 )
             elif x.short_terms >= s.short_terms:
-                reason = f"made {plural(x.short_terms, 'search')} for 1-3 letter terms"
+                reason = Later(_short_terms_words, x.short_terms)
                 out.append(self.signal("short-terms", 40, reason, scope))
         deep = x.max_run >= s.page_run or x.deep_pages >= s.deep_pages
         if deep and kind in (Kind.SEARCH, Kind.LIST):
-            reason = (
-                f"paged {plural(x.deep_pages, 'time')} past the first page, "
-                f"{thousands(x.max_run)} pages in a row, down to page {thousands(x.max_page)}"
-            )
+            reason = Later(_paging_words, x.deep_pages, x.max_run, x.max_page)
             weight = max(
                 ramp(x.max_run, s.page_run, 5 * s.page_run, 40, 80),
                 ramp(x.deep_pages, s.deep_pages, 5 * s.deep_pages, 40, 80),
@@ -88,13 +82,41 @@ class Enumeration(Detector):
         if kind == Kind.LOOKUP and x.lookups >= s.lookups:
             misses = x.lookup_misses / x.lookups
             if misses >= s.lookup_miss_ratio:
-                reason = (
-                    f"looked up {plural(x.lookups, 'email or phone number')}, "
-                    f"{misses:.0%} of them matching nobody"
-                )
+                reason = Later(_lookup_words, x.lookups, misses)
                 out.append(
                     self.signal(
                         "contact-lookup", ramp(x.lookups, s.lookups, 100, 55, 95), reason, scope
                     )
                 )
         return out
+
+
+def _sequential_words(ids: int) -> str:
+    return f"walked through {plural(ids, 'consecutive id')} in order"
+
+
+def _distinct_words(ratio: float, views: int) -> str:
+    return (
+        f"{ratio:.0%} of {plural(views, 'profile')} viewed were different people (humans "
+        "come back to the same profiles)"
+    )
+
+
+def _walk_words(steps: int, last_term: str) -> str:
+    return f"searched in alphabetical order ({plural(steps, 'step')}, last {last_term!r})"
+
+
+def _short_terms_words(searches: int) -> str:
+    return f"made {plural(searches, 'search')} for 1-3 letter terms"
+
+
+def _paging_words(deep_pages: int, run: int, deepest: int) -> str:
+    return (
+        f"paged {plural(deep_pages, 'time')} past the first page, "
+        f"{thousands(run)} pages in a row, down to page {thousands(deepest)}"
+    )
+
+
+def _lookup_words(lookups: int, misses: float) -> str:
+    numbers = plural(lookups, "email or phone number")
+    return f"looked up {numbers}, {misses:.0%} of them matching nobody"

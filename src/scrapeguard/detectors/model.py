@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..learned.features import NAMES, session_features, shown
-from ..learned.model import ModelError, SessionModel, load_model
+from ..learned.model import ModelError, SessionModel, Verdict, load_model
+from ..reasons import Later
 from ..state.actor import ActorState
 from .base import Context, Detector, Settings, Signal, ramp
 
@@ -72,24 +73,14 @@ class Model(Detector):
         v = self.model.judge(x)
         out: list[Signal] = []
         if v.automated >= s.likely:
-            shares = self.model.shares(x)
-            top = sorted(range(len(x)), key=lambda i: -shares[i])[:SHOWN_FEATURES]
-            why = ", ".join(_feature(NAMES[i], x[i]) for i in top if shares[i] > 0)
-            reason = (
-                f"the session model rates this visit {v.automated:.0%} likely automated ({why})"
-            )
             weight = ramp(v.automated, s.likely, 0.999, 25, 45)
+            reason = Later(_automated_words, self.model, x, v.automated)
             out.append(self.signal("automated", weight, reason, scope))
         if v.outside:  # only such a session can be named unusual: ask the isolation forest
             unusual = self.model.unusual(x)
             if unusual >= s.unusual:
-                far = ", ".join(
-                    f"{_feature(name, value)} (people: {shown(name, lo)} to {shown(name, hi)})"
-                    for name, value, lo, hi in v.outside[:SHOWN_FEATURES]
-                )
-                reason = f"this visit is unlike any the session model saw from people: {far}"
                 weight = ramp(unusual, s.unusual, s.unusual + 0.1, 15, 30)
-                out.append(self.signal("unusual", weight, reason, scope))
+                out.append(self.signal("unusual", weight, Later(_unusual_words, v), scope))
         return out
 
 
@@ -97,6 +88,21 @@ def rescore(pages: int, scored_at: int) -> bool:
     """Whether an actor judged at `scored_at` pages is due again: once its pages grew by half.
     The features are averages over the whole visit, so they move little between."""
     return 2 * pages >= 3 * scored_at
+
+
+def _automated_words(model: SessionModel, x: list[float], automated: float) -> str:
+    shares = model.shares(x)  # the costly part of the reason, left until it is read
+    top = sorted(range(len(x)), key=lambda i: -shares[i])[:SHOWN_FEATURES]
+    why = ", ".join(_feature(NAMES[i], x[i]) for i in top if shares[i] > 0)
+    return f"the session model rates this visit {automated:.0%} likely automated ({why})"
+
+
+def _unusual_words(v: Verdict) -> str:
+    far = ", ".join(
+        f"{_feature(name, value)} (people: {shown(name, lo)} to {shown(name, hi)})"
+        for name, value, lo, hi in v.outside[:SHOWN_FEATURES]
+    )
+    return f"this visit is unlike any the session model saw from people: {far}"
 
 
 def _feature(name: str, value: float) -> str:

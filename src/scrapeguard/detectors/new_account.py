@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..reasons import Later
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
@@ -37,20 +38,26 @@ class NewAccount(Detector):
         age = ctx.now - created
         if age >= s.younger_than:
             return ()
-        days = max(age / 86400, 0)
         if age < 3600 and account.people_hour > s.first_hour:
-            reason = (
-                f"account created {age / 60:.0f} min ago already received the data of "
-                f"{plural(account.people_hour, 'person')}"
-            )
+            reason = Later(_first_hour_words, age, account.people_hour)
             weight = ramp(account.people_hour / s.first_hour, 1, 4, 55, 90)
             return [self.signal("first-hour", weight, reason, "account")]
         if account.people_day > s.per_day:
-            reason = (
-                f"account {days:.1f} days old received the data of "
-                f"{plural(account.people_day, 'person')} in a day; new accounts may see "
-                f"{thousands(s.per_day)}"
-            )
+            reason = Later(_per_day_words, max(age / 86400, 0), account.people_day, s.per_day)
             weight = ramp(account.people_day / s.per_day, 1, 4, 50, 90)
             return [self.signal("per-day", weight, reason, "account")]
         return ()
+
+
+def _first_hour_words(age: float, people: float) -> str:
+    return (
+        f"account created {age / 60:.0f} min ago already received the data of "
+        f"{plural(people, 'person')}"
+    )
+
+
+def _per_day_words(days: float, people: float, quota: float) -> str:
+    return (
+        f"account {days:.1f} days old received the data of {plural(people, 'person')} in a "
+        f"day; new accounts may see {thousands(quota)}"
+    )

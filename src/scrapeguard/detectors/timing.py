@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..reasons import Later
 from ..site import Kind
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
@@ -52,16 +53,12 @@ class Timing(Detector):
             and s.min_mean_gap <= p.gap_mean < s.max_mean_gap
             and cv < s.regular_cv
         ):
-            spread = cv * p.gap_mean
-            reason = (
-                f"requests arrive every {p.gap_mean:.1f} s ± {spread:.1f} s, "
-                f"like a timer ({plural(p.gaps, 'interval')})"
-            )
+            reason = Later(_timer_words, p.gap_mean, cv * p.gap_mean, p.gaps)
             # A steady reader is somewhat regular too; a timer is regular to the second.
             weight = ramp(-cv, -0.10, -0.02, 25, 60)
             return [self.signal("regular", weight, reason, scope)]
         if p.streak >= s.no_pause_pages:
-            reason = f"made {plural(p.streak, 'request')} without a single pause of a minute"
+            reason = Later(_no_pause_words, p.streak)
             return [self.signal("no-pause", 40, reason, scope)]
         span = p.last - p.first
         if (
@@ -69,9 +66,24 @@ class Timing(Detector):
             and p.max_gap < s.no_sleep_max_gap
             and p.pages >= s.no_sleep_pages
         ):
-            reason = (
-                f"active for {span / 3600:.0f} h without a break longer than "
-                f"{thousands(math.ceil(p.max_gap / 60))} min"
-            )
+            reason = Later(_no_sleep_words, span, p.max_gap)
             return [self.signal("no-sleep", 45, reason, scope)]
         return ()
+
+
+def _timer_words(mean: float, spread: float, gaps: int) -> str:
+    return (
+        f"requests arrive every {mean:.1f} s ± {spread:.1f} s, like a timer "
+        f"({plural(gaps, 'interval')})"
+    )
+
+
+def _no_pause_words(requests: int) -> str:
+    return f"made {plural(requests, 'request')} without a single pause of a minute"
+
+
+def _no_sleep_words(span: float, longest_gap: float) -> str:
+    return (
+        f"active for {span / 3600:.0f} h without a break longer than "
+        f"{thousands(math.ceil(longest_gap / 60))} min"
+    )

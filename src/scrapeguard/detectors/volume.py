@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..reasons import Later
 from ..state.actor import ActorState
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
@@ -69,9 +70,13 @@ class Volume(Detector):
             count, quota, period = actor.people_day, daily, "day"
         else:
             return
-        reason = (
-            f"received the data of {plural(count, 'person')} in the last {period}; "
-            f"the {who} quota is {thousands(quota)} per {period}"
-        )
+        reason = Later(_quota_words, count, period, who, quota)
         rule = f"{who.replace(' ', '-')}-per-{period}"
         out.append(self.signal(rule, ramp(count / quota, 1, 4, 45, 95), reason, scope))
+
+
+def _quota_words(count: float, period: str, who: str, quota: float) -> str:
+    return (
+        f"received the data of {plural(count, 'person')} in the last {period}; "
+        f"the {who} quota is {thousands(quota)} per {period}"
+    )

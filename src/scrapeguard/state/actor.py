@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from ..events import CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
+from ..reasons import Words, words
 from ..site import Access, Kind
 
 HOUR = 3600.0
@@ -306,7 +307,7 @@ class ActorState:
         self.errors = 0
         self.extra: Extra | None = None
         self.peak = 0
-        self.reasons_by_rule: dict[str, tuple[float, str]] | None = None
+        self.reasons_by_rule: dict[str, tuple[float, Words]] | None = None
         self.fresh = 0
         self.agent = ""
         self.agent_changes = 0
@@ -547,7 +548,7 @@ class ActorState:
         client (a farm's accounts are new)."""
         return self.member_count >= SHARED_MEMBERS
 
-    def note_reason(self, rule: str, weight: float, reason: str) -> None:
+    def note_reason(self, rule: str, weight: float, reason: Words) -> None:
         """Keep `reason` for `rule` unless a stronger one is held; at most `MAX_REASONS`
         rules are kept, the weakest going first."""
         reasons = self.reasons_by_rule
@@ -566,7 +567,10 @@ class ActorState:
     def reasons(self) -> list[str]:
         """The reasons held for this actor, strongest first."""
         held = self.reasons_by_rule
-        return [reason for _, reason in sorted(held.values(), reverse=True)] if held else []
+        if not held:
+            return []
+        written = [(weight, words(reason)) for weight, reason in held.values()]
+        return [reason for _, reason in sorted(written, reverse=True)]
 
     def note_account(self, account: str) -> None:
         """Remember that `account` was used from this actor (bounded)."""

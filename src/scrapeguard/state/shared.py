@@ -331,8 +331,7 @@ class RedisState(MemoryState):
         super().record_decision(decision)
         if not self._news(decision):
             return
-        fields = [getattr(decision, f.name) for f in dataclasses.fields(decision)]
-        payload = json.dumps(["decision", self._node, fields])
+        payload = json.dumps(["decision", self._node, decision.values()])
         ms = max(1, int(decision.ttl * 1000))
         self._defer([("decision", decision.key, payload, ms)])
 
