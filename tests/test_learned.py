@@ -61,7 +61,7 @@ def test_exported_model_scores_like_scikit_learn(sessions: Sessions) -> None:
         assert model.unusual(row) == pytest.approx(u, abs=1e-4)
         # The shares explain the score: what every session starts from, plus the shares,
         # is the log-odds.
-        start = model.base + sum(t.value[0] for t in model.classifier)
+        start = model.base + sum(root.value for root in model.classifier)
         if 1e-9 < p < 1 - 1e-9:
             assert start + sum(model.shares(row)) == pytest.approx(math.log(p / (1 - p)), abs=1e-3)
 

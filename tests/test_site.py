@@ -14,7 +14,7 @@ from scrapeguard.config import load_document
 from scrapeguard.engine import Guard, NoNetworkInfo
 from scrapeguard.events import Disclosure, RequestEvent
 from scrapeguard.policy import Policy, policy_from_document
-from scrapeguard.site import Access, Kind, site_from_document
+from scrapeguard.site import PATHS_REMEMBERED, Access, Kind, site_from_document
 
 CONFIG = Path(__file__).parent / "testdata" / "config"
 GOOD = CONFIG / "good-site.yaml"
@@ -172,6 +172,25 @@ def test_what_an_integration_says_was_disclosed_wins(good: SiteModel) -> None:
     e = RequestEvent(T, "198.51.100.1", path="/directory", disclosed=said)
     a = good.classify(e)
     assert (a.kind, a.people, a.disclosures) == (Kind.LIST, 3, said)
+
+
+def test_a_path_asked_again_is_judged_on_its_own_request(good: SiteModel) -> None:
+    """The route of a path is remembered; what depends on the request is not."""
+    assert ask(good, "/u/alice").people == 1
+    assert ask(good, "/u/alice", status=404).people == 0
+    said = (Disclosure("u9", ("name",)),)
+    e = RequestEvent(T, "198.51.100.1", path="/u/alice", disclosed=said)
+    assert good.classify(e).disclosures == said
+    assert ask(good, "/u/alice").disclosures[0].subject == "alice"
+
+
+def test_remembered_paths_are_bounded_and_still_right() -> None:
+    model = SiteModel.default()
+    for i in range(PATHS_REMEMBERED + 100):
+        assert ask(model, f"/u/person{i}").disclosures[0].subject == f"person{i}"
+    assert len(model._paths) <= PATHS_REMEMBERED
+    assert ask(model, "/u/person0").disclosures[0].subject == "person0"
+    assert ask(model, "/static/app.css").kind == Kind.STATIC
 
 
 def test_the_good_file_holds_the_policy_too() -> None:

@@ -89,6 +89,10 @@ class Access:
 
 STATIC_ACCESS = Access(Kind.STATIC)
 OTHER_ACCESS = Access(Kind.OTHER)
+#: `SiteModel._route_of` for a path of no declared route: a page asset, robots.txt, other.
+STATIC_ROUTE, ROBOTS_ROUTE, NO_ROUTE = -1, -2, -3
+#: Paths whose route `SiteModel` remembers (then it starts again): a few megabytes.
+PATHS_REMEMBERED = 32_768
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,7 @@ class SiteModel:
         self._static_suffixes = frozenset(self.static_extensions)
         self._subject_groups = [f"g{i}_{r.subject}" for i, r in enumerate(self.routes)]
         self._disallow = _compile_globs(self.robots_disallow)
+        self._paths: dict[str, tuple[int, str, bool]] = {}  # see `_route_of`
 
     @classmethod
     def default(cls) -> SiteModel:
@@ -191,24 +196,20 @@ class SiteModel:
         over what the route implies.
         """
         path = event.path
-        dot = path.rfind(".")
-        if dot > path.rfind("/") and path[dot:] in self._static_suffixes:
-            return STATIC_ACCESS
-        m = self._matcher.match(path)
-        if m is None:
-            if path == "/robots.txt":
+        known = self._paths.get(path)
+        if known is None:
+            known = self._route_of(path)
+        index, subject, disallowed = known
+        if index < 0:
+            if index == STATIC_ROUTE:
+                return STATIC_ACCESS
+            if index == ROBOTS_ROUTE:
                 return Access(Kind.ROBOTS)
-            if self._disallow is not None and self._disallow.match(path):
-                return Access(Kind.OTHER, disallowed=True)
-            return OTHER_ACCESS
-        index = int(m.lastgroup[1:])  # type: ignore[index]
+            return Access(Kind.OTHER, disallowed=True) if disallowed else OTHER_ACCESS
         route = self.routes[index]
         kind = route.kind
-        if kind == Kind.STATIC:
-            return STATIC_ACCESS
         access = Access(kind, route.pattern, sensitive=route.sensitivity == "high")
-        if self._disallow is not None and self._disallow.match(path):
-            access.disallowed = True
+        access.disallowed = disallowed
         if kind == Kind.SIGNUP or kind == Kind.LOGIN:
             access.attempt = event.method in (route.methods or ("POST",))
             return access
@@ -216,9 +217,6 @@ class SiteModel:
             return access
         ok = 200 <= event.status < 400
         if kind == Kind.PERSON:
-            subject = m.group(self._subject_groups[index]) or path
-            if "%" in subject:
-                subject = unquote(subject)
             if subject.isdigit() and len(subject) < 19:
                 access.subject_number = int(subject)
             if ok:
@@ -247,6 +245,34 @@ class SiteModel:
             access.disclosures = event.disclosed
             access.people = sum(d.people for d in event.disclosed)
         return access
+
+    def _route_of(self, path: str) -> tuple[int, str, bool]:
+        """What the path alone says: (the index of its route, or `STATIC_ROUTE`,
+        `ROBOTS_ROUTE` or `NO_ROUTE`; the person it names, for a person route; whether
+        robots.txt disallows it). Remembered for the next request for the same path (most
+        ask for paths asked before), up to `PATHS_REMEMBERED` paths."""
+        disallowed = self._disallow is not None and self._disallow.match(path) is not None
+        dot = path.rfind(".")
+        if dot > path.rfind("/") and path[dot:] in self._static_suffixes:
+            found = (STATIC_ROUTE, "", disallowed)
+        else:
+            m = self._matcher.match(path)
+            if m is None:
+                found = (ROBOTS_ROUTE if path == "/robots.txt" else NO_ROUTE, "", disallowed)
+            else:
+                index = int(m.lastgroup[1:])  # type: ignore[index]
+                route = self.routes[index]
+                subject = ""
+                if route.kind == Kind.STATIC:
+                    index = STATIC_ROUTE
+                elif route.kind == Kind.PERSON:
+                    subject = _unquote(m.group(self._subject_groups[index]) or path)
+                found = (index, subject, disallowed)
+        paths = self._paths
+        if len(paths) >= PATHS_REMEMBERED:
+            paths.clear()
+        paths[path] = found
+        return found
 
 
 def _unquote(text: str) -> str:

@@ -21,7 +21,7 @@ from array import array
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, final
 
 from ..errors import ScrapeguardError
 from .features import NAMES
@@ -35,39 +35,34 @@ class ModelError(ScrapeguardError):
     """A model file that cannot be used, and why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Tree:
-    """One decision tree as parallel arrays; node 0 is the root, `left[i] == -1` at a leaf.
-    `value` is the prediction at every node (a leaf's for the isolation forest's path length)."""
+@final
+class Node:
+    """A node of a decision tree: a split (`x[feature] <= threshold` goes `left`, else `right`)
+    or a leaf, whose children are itself. `value` is the prediction here (for the isolation
+    forest, a leaf's path length). Linked, so that a walk follows references instead of
+    looking up four arrays at every step."""
 
-    feature: list[int]
-    threshold: list[float]
-    left: list[int]
-    right: list[int]
-    value: list[float]
+    def __init__(self, feature: int, threshold: float, value: float) -> None:
+        self.feature = feature
+        self.threshold = threshold
+        self.value = value
+        self.is_leaf = True
+        self.left: Node = self
+        self.right: Node = self
 
-    def leaf(self, x: list[float]) -> int:
-        """The leaf `x` falls into."""
-        node = 0
-        left, right, feature, threshold = self.left, self.right, self.feature, self.threshold
-        while left[node] >= 0:
-            node = left[node] if x[feature[node]] <= threshold[node] else right[node]
+    def leaf(self, x: list[float]) -> Node:
+        """The leaf `x` falls into, from this node down."""
+        node = self
+        while not node.is_leaf:
+            node = node.left if x[node.feature] <= node.threshold else node.right
         return node
 
     def explain(self, x: list[float], shares: list[float]) -> None:
         """Add each split's change of value on the path of `x` to its feature's share."""
-        node = 0
-        left, right, feature, threshold, value = (
-            self.left,
-            self.right,
-            self.feature,
-            self.threshold,
-            self.value,
-        )
-        while left[node] >= 0:
-            f = feature[node]
-            child = left[node] if x[f] <= threshold[node] else right[node]
-            shares[f] += value[child] - value[node]
+        node = self
+        while not node.is_leaf:
+            child = node.left if x[node.feature] <= node.threshold else node.right
+            shares[node.feature] += child.value - node.value
             node = child
 
 
@@ -87,8 +82,8 @@ class SessionModel:
     source: str
     description: str
     base: float
-    classifier: list[Tree]
-    isolation: list[Tree]
+    classifier: list[Node]  # the roots of the trees
+    isolation: list[Node]
     isolation_norm: float  # c(n) of the isolation forest's sample size
     human_range: list[tuple[float, float]]  # per feature: people's 1st and 99th percentile
 
@@ -98,7 +93,7 @@ class SessionModel:
         x = _single(x)
         logit = self.base
         for tree in self.classifier:
-            logit += tree.value[tree.leaf(x)]
+            logit += tree.leaf(x).value
         automated = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
         outside = [
             (NAMES[i], v, lo, hi)
@@ -113,7 +108,10 @@ class SessionModel:
         if not self.isolation:
             return 0.0
         x = _single(x)
-        depth = sum(t.value[t.leaf(x)] for t in self.isolation) / len(self.isolation)
+        depth = 0.0
+        for tree in self.isolation:
+            depth += tree.leaf(x).value
+        depth /= len(self.isolation)
         return float(2.0 ** (-depth / self.isolation_norm))
 
     def shares(self, x: list[float]) -> list[float]:
@@ -204,7 +202,7 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def _tree(spec: dict[str, Any], features: int) -> Tree:
+def _tree(spec: dict[str, Any], features: int) -> Node:
     """A tree whose arrays agree in length, whose features exist and whose children come after
     their parent (so that every walk ends at a leaf)."""
     left = [int(v) for v in spec["left"]]
@@ -220,4 +218,9 @@ def _tree(spec: dict[str, Any], features: int) -> Tree:
             continue
         if not (i < left[i] < n and i < right[i] < n and 0 <= feature[i] < features):
             raise ValueError(f"node {i} points outside its tree")
-    return Tree(feature, threshold, left, right, value)
+    nodes = [Node(feature[i], threshold[i], value[i]) for i in range(n)]
+    for i, node in enumerate(nodes):
+        if left[i] >= 0:
+            node.is_leaf = False
+            node.left, node.right = nodes[left[i]], nodes[right[i]]
+    return nodes[0]
