@@ -57,7 +57,7 @@ class Automation(Detector):
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
-        self._agents: dict[str, tuple[str, str] | None] = {}
+        self._agents: dict[str, tuple[tuple[str, str] | None, bool]] = {}
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         access = ctx.access
@@ -66,14 +66,15 @@ class Automation(Detector):
         s: AutomationSettings = self.settings
         event, p, scope = ctx.event, ctx.principal, ctx.principal_kind
         out: list[Signal] = []
-        trait = self._agent_trait(event.user_agent)
+        trait, browser = self._agent(event.user_agent)
         if trait is not None:
             rule, what = trait
-            weight = {
-                "client-library": s.client_library_weight,
-                "headless": s.headless_weight,
-                "empty-agent": s.empty_agent_weight,
-            }[rule]
+            if rule == "client-library":
+                weight = s.client_library_weight
+            elif rule == "headless":
+                weight = s.headless_weight
+            else:
+                weight = s.empty_agent_weight
             people = p.counted_people
             reason: Words = what
             if rule == "client-library" and people >= s.client_library_people:
@@ -81,7 +82,6 @@ class Automation(Detector):
                 reason = Later(_collecting_words, what, p.distinct_people)
                 weight = ramp(people, s.client_library_people, 5 * s.client_library_people, 45, 90)
             out.append(self.signal(rule, weight, reason, scope))
-        browser = BROWSER.match(event.user_agent) is not None
         headers = event.headers
         if headers is not None and browser:
             if not event.accept_language or "accept" not in headers:
@@ -123,11 +123,12 @@ class Automation(Detector):
             out.append(self.signal("rotating-agents", weight, reason, scope))
         return out
 
-    def _agent_trait(self, agent: str) -> tuple[str, str] | None:
-        try:
-            return self._agents[agent]
-        except KeyError:
-            pass
+    def _agent(self, agent: str) -> tuple[tuple[str, str] | None, bool]:
+        """What the user agent alone says: its trait (rule, reason) if any, and whether it
+        claims a browser. Remembered per user agent (a few thousand are common)."""
+        known = self._agents.get(agent)
+        if known is not None:
+            return known
         trait: tuple[str, str] | None = None
         if not agent or agent == "-":
             trait = ("empty-agent", "sends no user agent")
@@ -135,10 +136,11 @@ class Automation(Detector):
             trait = ("headless", f"headless browser ({agent[:80]})")
         elif CLIENT_LIBRARY.search(agent):
             trait = ("client-library", f"HTTP client library, not a browser ({agent[:80]})")
+        known = (trait, BROWSER.match(agent) is not None)
         if len(self._agents) > 50_000:
             self._agents.clear()
-        self._agents[agent] = trait
-        return trait
+        self._agents[agent] = known
+        return known
 
 
 def _mismatch(agent: str, headers: dict[str, str]) -> str:

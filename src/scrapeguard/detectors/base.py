@@ -72,6 +72,8 @@ class Context:
     #: serves them, every browser looks like one that loads none.
     assets_seen: bool = True
     stack: ActorState | None = None  # see `events.stack_key`
+    #: Whether the client is a crawler verified against its operator's published ranges.
+    verified_crawler: bool = False
 
     def __init__(
         self,
@@ -117,11 +119,7 @@ class Context:
         self.new_people = new_people
         self.assets_seen = assets_seen
         self.stack = stack
-
-    @property
-    def verified_crawler(self) -> bool:
-        """Whether the client is a crawler verified against its operator's published ranges."""
-        return self.crawler is not None and self.crawler.status == "verified"
+        self.verified_crawler = crawler is not None and crawler.status == "verified"
 
     @property
     def logged_in(self) -> bool:
