@@ -141,7 +141,18 @@ def test_an_alphabetical_search_walk_is_flagged() -> None:
     terms = [a + b for a in "ab" for b in "abcdefghijklmnopqrstuvwxyz"][:14]
     decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
     assert hits(g, "search-walk") > 0
-    assert "searched in alphabetical order (10 steps, last 'ak')" in decisions[10].reasons
+    assert "searched letter by letter through the alphabet (10 steps, last 'ak')" in (
+        decisions[10].reasons
+    )
+
+
+def test_a_search_walk_over_a_shuffled_alphabet_is_flagged_as_soon() -> None:
+    g = guard()
+    terms = ["f" + b for b in "kvcgwpdzeyoushxjnqbf"][:14]
+    decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
+    assert "searched letter by letter through the alphabet (10 steps, last 'fo')" in (
+        decisions[10].reasons
+    )
 
 
 def test_a_human_typing_searches_is_not_a_walk() -> None:
@@ -152,7 +163,7 @@ def test_a_human_typing_searches_is_not_a_walk() -> None:
     ]  # fmt: skip
     decisions = decide_all(g, paced(f"/search?q={t}" for t in typed))
     assert not any(k.startswith("detector/enumeration/") for k in g.counters)
-    assert not any("alphabetical" in r or "1-3 letter" in r for r in reasons(decisions))
+    assert not any("letter by letter" in r or "1-3 letter" in r for r in reasons(decisions))
 
 
 def test_many_short_searches_are_flagged() -> None:

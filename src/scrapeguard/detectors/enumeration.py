@@ -25,7 +25,7 @@ class EnumerationSettings(Settings):
 
 
 class Enumeration(Detector):
-    """Flags sequential ids, all-distinct visits, alphabetical search walks, deep paging and
+    """Flags sequential ids, all-distinct visits, letter-by-letter search walks, deep paging and
     contact-point lookups that mostly miss."""
 
     name = "enumeration"
@@ -103,7 +103,8 @@ def _distinct_words(ratio: float, views: int) -> str:
 
 
 def _walk_words(steps: int, last_term: str) -> str:
-    return f"searched in alphabetical order ({plural(steps, 'step')}, last {last_term!r})"
+    steps_taken = plural(steps, "step")
+    return f"searched letter by letter through the alphabet ({steps_taken}, last {last_term!r})"
 
 
 def _short_terms_words(searches: int) -> str:

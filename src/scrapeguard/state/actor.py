@@ -625,9 +625,14 @@ def _window(start: float, current: float, previous: float) -> list[float] | None
 
 
 def _adjacent(previous: str, term: str) -> bool:
-    """True when `term` follows `previous` in an alphabetical or prefix walk (aa→ab, ab→abc)."""
+    """True when `term` follows `previous` in a walk through the search box: an extension
+    (ab→abc), a sibling (the same term but its last letter: aa→ab, in any order, as a walk
+    over a shuffled alphabet goes: ab→aq→ac), or a step back up to the next sibling of a
+    shorter term (abz→ac)."""
     if not previous:
         return False
     if len(term) == len(previous) + 1 and term.startswith(previous):
         return True
-    return term > previous and previous.startswith(term[:-1])
+    if term == previous or not previous.startswith(term[:-1]):
+        return False
+    return len(term) == len(previous) or term > previous  # or back up a level: abz→ac
