@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from mypy_extensions import mypyc_attr
 
 from .detectors import Context, Detector, Signal
-from .detectors.base import thousands
+from .detectors.base import rounded, thousands
 from .detectors.goodbots import worse_bot
 from .enforce.breaker import Breaker, Trip
 from .enforce.lists import ListEntry
@@ -505,7 +505,7 @@ class Guard:
         if best is not None:
             full, enforced, scope_kind, group = best
             action = policy.action_for(full, enforced_only=False)
-            score = _rounded(full)
+            score = rounded(full)
             enforced_action = policy.action_for(enforced, enforced_only=True)
             ranked = group if len(group) == 1 else _strongest_first(group)
             rule = ranked[0].rule
@@ -822,16 +822,6 @@ def _combine(signals: list[Signal]) -> float:
     return 100.0 * (1.0 - remaining)
 
 
-def _rounded(score: float) -> int:
-    """`round(score)` for a score (0-100), without the call through the builtins that the
-    compiled build makes of `round`: to the nearest whole number, halves to even."""
-    whole = int(score)
-    rest = score - whole  # exact: a float minus its integer part
-    if rest > 0.5 or (rest == 0.5 and whole % 2):
-        whole += 1
-    return whole
-
-
 def _strongest_first(signals: list[Signal]) -> list[Signal]:
     """`signals` by weight, strongest first, equals in their order: what a stable sort gives,
     without the compiled build's call of a key function per signal (groups are small)."""
@@ -846,7 +836,7 @@ def _strongest_first(signals: list[Signal]) -> list[Signal]:
 
 def _remember(actor: ActorState, score: float, signals: list[Signal]) -> None:
     if score > actor.peak:
-        actor.peak = max(actor.peak, _rounded(score))
+        actor.peak = max(actor.peak, rounded(score))
     for s in signals:
         actor.note_reason(s.rule, s.weight, s.why)
 
