@@ -33,7 +33,7 @@ FEATURES: dict[str, str] = {
     "agent_changes": "times the user agent changed (log)",
     "read_robots": "asked for robots.txt",
     "deep_page_share": "share of pages past the first page of a listing",
-    "search_walk_share": "share of pages that were short or alphabetically walked searches",
+    "search_walk_share": "share of pages that were short searches or letter-by-letter search steps",
     "lookup_miss_share": "share of pages that were contact lookups finding nobody",
 }
 NAMES: tuple[str, ...] = tuple(FEATURES)
