@@ -136,11 +136,14 @@ def test_distinct_ratio_is_a_setting() -> None:
 # -- search walks ----------------------------------------------------------------------------
 
 
-def test_an_alphabetical_search_walk_is_flagged() -> None:
+def test_an_alphabetical_search_walk_is_flagged_at_the_third_sibling_step() -> None:
     g = guard()
     terms = [a + b for a in "ab" for b in "abcdefghijklmnopqrstuvwxyz"][:14]
     decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
-    assert hits(g, "search-walk") > 0
+    assert not any("letter by letter" in r for r in reasons(decisions[:3]))
+    assert "searched letter by letter through the alphabet (3 steps, last 'ad')" in (
+        decisions[3].reasons
+    )
     assert "searched letter by letter through the alphabet (10 steps, last 'ak')" in (
         decisions[10].reasons
     )
@@ -150,9 +153,45 @@ def test_a_search_walk_over_a_shuffled_alphabet_is_flagged_as_soon() -> None:
     g = guard()
     terms = ["f" + b for b in "kvcgwpdzeyoushxjnqbf"][:14]
     decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
-    assert "searched letter by letter through the alphabet (10 steps, last 'fo')" in (
-        decisions[10].reasons
+    assert not any("letter by letter" in r for r in reasons(decisions[:3]))
+    assert "searched letter by letter through the alphabet (3 steps, last 'fg')" in (
+        decisions[3].reasons
     )
+
+
+def test_a_walk_that_goes_a_letter_deeper_keeps_its_sibling_run() -> None:
+    g = guard()
+    terms = ["aa", "ab", "aba", "abb", "abc"]  # ab is full: its next letters are tried
+    decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
+    assert "searched letter by letter through the alphabet (4 steps, last 'abc')" in (
+        decisions[4].reasons
+    )
+
+
+def test_a_sibling_run_ends_at_a_search_that_is_no_step() -> None:
+    g = guard()
+    terms = ["aa", "ab", "ac", "maria", "ad", "ae"]
+    decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
+    assert hits(g, "search-walk") == 0
+    assert not any("letter by letter" in r for r in reasons(decisions))
+
+
+def test_a_walk_carried_over_to_the_next_letter_keeps_its_sibling_run() -> None:
+    g = guard()
+    terms = ["cx", "cy", "cz", "da", "db"]  # cz→da: the walk goes on from the next letter
+    decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
+    assert not any("letter by letter" in r for r in reasons(decisions[:4]))
+    assert "searched letter by letter through the alphabet (3 steps, last 'db')" in (
+        decisions[4].reasons
+    )
+
+
+def test_a_person_correcting_a_name_is_not_a_walk() -> None:
+    g = guard()
+    typed = ["jon", "joh", "john", "anna", "anne", "peter", "petra", "smith", "smyth"]
+    decisions = decide_all(g, paced(f"/search?q={t}" for t in typed))
+    assert hits(g, "search-walk") == 0
+    assert not any("letter by letter" in r for r in reasons(decisions))
 
 
 def test_a_human_typing_searches_is_not_a_walk() -> None:
@@ -185,11 +224,15 @@ def test_short_search_reason_is_spelled_correctly() -> None:
     assert "made 25 searches for 1-3 letter terms" in decisions[24].reasons
 
 
-def test_search_walk_length_is_a_setting() -> None:
-    g = guard("policy: {detectors: {enumeration: {search_walk: 40}}}")
+def test_search_walk_lengths_are_settings() -> None:
     terms = [a + b for a in "ab" for b in "abcdefghijklmnopqrstuvwxyz"][:14]
+    g = guard("policy: {detectors: {enumeration: {search_walk: 40, sibling_run: 40}}}")
     decide_all(g, paced(f"/search?q={t}" for t in terms))
     assert hits(g, "search-walk") == 0
+    g = guard("policy: {detectors: {enumeration: {sibling_run: 40}}}")
+    decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
+    assert not any("letter by letter" in r for r in reasons(decisions[:10]))
+    assert hits(g, "search-walk") > 0
 
 
 # -- deep paging ---------------------------------------------------------------------------
@@ -219,9 +262,29 @@ def test_a_person_jumping_to_the_last_page_is_not_flagged() -> None:
     assert hits(g, "deep-paging") == 0
 
 
+def test_paging_through_the_results_of_a_probe_is_flagged_sooner() -> None:
+    g = guard()
+    decisions = decide_all(g, paced(f"/search?q=da&page={p}" for p in range(1, 8)))
+    assert not any("paged" in r for r in reasons(decisions[:4]))
+    assert "paged 4 pages in a row through the results for the probe 'da'" in (
+        decisions[4].reasons
+    )
+    assert [d.action == "allow" for d in decisions[:5]] == [True, True, True, True, False]
+
+
+def test_a_person_paging_through_the_results_for_a_name_is_not_flagged() -> None:
+    g = guard()
+    decisions = decide_all(g, paced(f"/search?q=maria&page={p}" for p in range(1, 8)))
+    assert hits(g, "deep-paging") == 0
+    assert all(d.action == "allow" for d in decisions)
+
+
 def test_deep_paging_thresholds_are_settings() -> None:
     g = guard("policy: {detectors: {enumeration: {page_run: 100, deep_pages: 100}}}")
     decide_all(g, paced(f"/directory?page={p}" for p in range(1, 26)))
+    assert hits(g, "deep-paging") == 0
+    g = guard("policy: {detectors: {enumeration: {probe_pages: 100}}}")
+    decide_all(g, paced(f"/search?q=da&page={p}" for p in range(1, 8)))
     assert hits(g, "deep-paging") == 0
 
 

@@ -6,22 +6,36 @@ from dataclasses import dataclass
 
 from ..reasons import Later
 from ..site import Kind
+from ..state.actor import SHORT_TERM
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
 @dataclass
 class EnumerationSettings(Settings):
-    """Thresholds for each kind of walk."""
+    """Thresholds for each kind of walk.
+
+    A search walk is flagged after `search_walk` steps (a letter added, or changed), or
+    sooner, after `sibling_run` terms in a row that differ from the one before only in their
+    last letter (aa→ab→aq): a person's typing adds letters, a typo fix changes one once.
+    Paging is flagged after `page_run` next pages in a row, or `deep_pages` pages past the
+    first; through the results of a term of 1-3 letters (a probe, not a name), after
+    `probe_pages` in a row.
+    """
 
     sequential_run: float = 20
     distinct_ratio: float = 0.95
     distinct_min_people: float = 60
     search_walk: float = 10
+    sibling_run: float = 3
     short_terms: float = 25
     page_run: float = 10
     deep_pages: float = 60
+    probe_pages: float = 4
     lookups: float = 10
     lookup_miss_ratio: float = 0.5
+
+
+PROBE_PAGING = 55.0  # the weight of paging through a probe's results
 
 
 class Enumeration(Detector):
@@ -61,24 +75,31 @@ class Enumeration(Detector):
         if x is None:
             return ()
         if kind == Kind.SEARCH:
-            if x.walk >= s.search_walk:
+            if x.walk >= s.search_walk or x.siblings >= s.sibling_run:
                 reason = Later(_walk_words, x.walk, x.last_term)
-                out.append(
-                    self.signal(
-                        "search-walk", ramp(x.walk, s.search_walk, 60, 55, 90), reason, scope
-                    )
+                weight = max(
+                    ramp(x.walk, s.search_walk, 60, 55, 90),
+                    ramp(x.siblings, s.sibling_run, 30, 55, 90),
                 )
+                out.append(self.signal("search-walk", weight, reason, scope))
             elif x.short_terms >= s.short_terms:
                 reason = Later(_short_terms_words, x.short_terms)
                 out.append(self.signal("short-terms", 40, reason, scope))
-        deep = x.max_run >= s.page_run or x.deep_pages >= s.deep_pages
-        if deep and kind in (Kind.SEARCH, Kind.LIST):
-            reason = Later(_paging_words, x.deep_pages, x.max_run, x.max_page)
-            weight = max(
-                ramp(x.max_run, s.page_run, 5 * s.page_run, 40, 80),
-                ramp(x.deep_pages, s.deep_pages, 5 * s.deep_pages, 40, 80),
-            )
-            out.append(self.signal("deep-paging", weight, reason, scope))
+        if kind == Kind.SEARCH or kind == Kind.LIST:
+            weight = 0.0
+            paging: Later | None = None
+            if x.max_run >= s.page_run or x.deep_pages >= s.deep_pages:
+                paging = Later(_paging_words, x.deep_pages, x.max_run, x.max_page)
+                weight = max(
+                    ramp(x.max_run, s.page_run, 5 * s.page_run, 40, 80),
+                    ramp(x.deep_pages, s.deep_pages, 5 * s.deep_pages, 40, 80),
+                )
+            probe = kind == Kind.SEARCH and len(x.last_term) <= SHORT_TERM
+            if probe and x.page_run >= s.probe_pages and weight < PROBE_PAGING:
+                weight = PROBE_PAGING
+                paging = Later(_probe_words, x.page_run, x.last_term)
+            if paging is not None:
+                out.append(self.signal("deep-paging", weight, paging, scope))
         if kind == Kind.LOOKUP and x.lookups >= s.lookups:
             misses = x.lookup_misses / x.lookups
             if misses >= s.lookup_miss_ratio:
@@ -116,6 +137,10 @@ def _paging_words(deep_pages: int, run: int, deepest: int) -> str:
         f"paged {plural(deep_pages, 'time')} past the first page, "
         f"{thousands(run)} pages in a row, down to page {thousands(deepest)}"
     )
+
+
+def _probe_words(run: int, term: str) -> str:
+    return f"paged {plural(run, 'page')} in a row through the results for the probe {term!r}"
 
 
 def _lookup_words(lookups: int, misses: float) -> str:

@@ -22,16 +22,21 @@ BLOOM_BITS = 1 << 21
 MAX_SMALL_SET = 256
 MAX_REASONS = 8
 LONG_PAUSE = 60.0
-#: Route kinds whose requests update the `Extra` counters.
 #: Accounts younger than this count toward "accounts used from one address"; older ones are
 #: established members.
 NEW_ACCOUNT_AGE = 30 * 86400.0
 #: An address used by this many established members is treated as shared.
 SHARED_MEMBERS = 3
+#: Route kinds whose requests update the `Extra` counters.
 COUNTED_ROUTES = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
 WINDOW_FROM = 3  # distinct people from which an actor's hourly and daily windows are kept
 #: Marks the key of a subject that was only listed (a subject shown in full is kept as is).
 LISTED = "\x00"
+#: How one search term follows the one before in a walk (`_step`).
+EXTENSION = 1
+SIBLING = 2
+NEW_STEM = 3
+SHORT_TERM = 3  # letters: a term this short is a probe, not a name
 #: The counts a shared backend (`redis://`) keeps for every actor, in the order `adopt` takes.
 SHARED_FIELDS: tuple[str, ...] = (
     "first",
@@ -194,6 +199,7 @@ class Extra:
     __slots__ = (
         "short_terms",
         "walk",
+        "siblings",
         "last_term",
         "max_page",
         "deep_pages",
@@ -211,6 +217,7 @@ class Extra:
     def __init__(self) -> None:
         self.short_terms = 0
         self.walk = 0
+        self.siblings = 0  # the current run of sibling terms (aa→ab→aq), see `_step`
         self.last_term = ""
         self.max_page = 0
         self.deep_pages = 0
@@ -520,10 +527,15 @@ class ActorState:
                 x.max_run = x.page_run
             term = access.term or ""
             if kind == Kind.SEARCH and term and term != x.last_term:
-                if len(term) <= 3:
+                if len(term) <= SHORT_TERM:
                     x.short_terms += 1
-                if _adjacent(x.last_term, term):
+                how = _step(x.last_term, term)
+                if how in (EXTENSION, SIBLING):
                     x.walk += 1
+                if how == SIBLING:
+                    x.siblings += 1
+                elif not how:
+                    x.siblings = 0
                 x.last_term = term
         elif kind == Kind.LOOKUP:
             x.lookups += 1
@@ -624,15 +636,20 @@ def _window(start: float, current: float, previous: float) -> list[float] | None
     return [start, current, previous] if start else None
 
 
-def _adjacent(previous: str, term: str) -> bool:
-    """True when `term` follows `previous` in a walk through the search box: an extension
-    (ab→abc), a sibling (the same term but its last letter: aa→ab, in any order, as a walk
-    over a shuffled alphabet goes: ab→aq→ac), or a step back up to the next sibling of a
-    shorter term (abz→ac)."""
+def _step(previous: str, term: str) -> int:
+    """How `term` follows `previous` in a walk through the search box: `SIBLING` for the same
+    term but its last letter (aa→ab, in any order, as a walk over a shuffled alphabet goes:
+    ab→aq→ac), `EXTENSION` for a letter added (ab→abc) or a step back up to the next sibling
+    of a shorter term (abz→ac), `NEW_STEM` for a short probe of the same length on another
+    stem (cz→da, ff→mm: the walk goes on there), else 0: not a step of a walk."""
     if not previous:
-        return False
+        return 0
     if len(term) == len(previous) + 1 and term.startswith(previous):
-        return True
-    if term == previous or not previous.startswith(term[:-1]):
-        return False
-    return len(term) == len(previous) or term > previous  # or back up a level: abz→ac
+        return EXTENSION
+    if term == previous:
+        return 0
+    if not previous.startswith(term[:-1]):
+        return NEW_STEM if len(term) == len(previous) <= SHORT_TERM else 0
+    if len(term) == len(previous):
+        return SIBLING
+    return EXTENSION if term > previous else 0  # back up a level: abz→ac
