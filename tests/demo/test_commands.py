@@ -6,6 +6,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import time
@@ -13,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from support import free_port
 
 from scrapeguard.cli import main
 from scrapeguard.demo.classes import SCRAPERS
@@ -66,7 +67,6 @@ def test_simulate_needs_one_destination(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Path) -> None:
-    port = free_port()
     env = {**os.environ, "SCRAPEGUARD_SECRET": "s" * 32}
     command = [
         sys.executable,
@@ -74,7 +74,7 @@ def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Pa
         "scrapeguard",
         "demo",
         "--port",
-        str(port),
+        "0",  # any free port: the demo says which
         "--size",
         "400",
         "--speed",
@@ -85,26 +85,25 @@ def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Pa
         "enforce",
     ]
     started = time.monotonic()
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-    )
+    log = tmp_path / "demo.out"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env
+        )
     try:
+        port = _port_said(log, deadline=time.monotonic() + 20)
         home = _get(f"http://127.0.0.1:{port}/", deadline=time.monotonic() + 20)
         assert "Neighbourly" in home
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         connection.request("GET", "/", headers={"Connection": "Upgrade", "Upgrade": "h2c"})
         assert connection.getresponse().status == 200  # as curl --http2 asks
         connection.close()
-        output, _ = process.communicate(timeout=60)
+        process.wait(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
+            process.wait()
+    output = log.read_text()
     assert process.returncode == 0, output
     assert time.monotonic() - started < 60
     assert f"http://127.0.0.1:{port}/u/{{username}}" in output
@@ -114,6 +113,27 @@ def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Pa
     assert "scrapeguard demo stopped" in output
     assert "upgrade" not in output.lower(), output  # a visitor's header is no console warning
     assert not (tmp_path / ".scrapeguard-secret").exists()
+
+
+def test_demo_on_a_busy_port_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["demo", "--port", str(port), "--no-traffic", "--size", "50"]) != 0
+    error = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1 port {port}: Address already in use" in error
+
+
+def _port_said(log: Path, deadline: float) -> int:
+    """The port the demo says it listens on (it was started with --port 0)."""
+    while True:
+        said = re.search(r"site: +http://127\.0\.0\.1:(\d+)/", log.read_text())
+        if said:
+            return int(said.group(1))
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the demo never said its port: {log.read_text()!r}")
+        time.sleep(0.1)
 
 
 def _get(url: str, deadline: float) -> str:

@@ -266,9 +266,7 @@ def test_paging_through_the_results_of_a_probe_is_flagged_sooner() -> None:
     g = guard()
     decisions = decide_all(g, paced(f"/search?q=da&page={p}" for p in range(1, 8)))
     assert not any("paged" in r for r in reasons(decisions[:4]))
-    assert "paged 4 pages in a row through the results for the probe 'da'" in (
-        decisions[4].reasons
-    )
+    assert "paged 4 pages in a row through the results for the probe 'da'" in (decisions[4].reasons)
     assert [d.action == "allow" for d in decisions[:5]] == [True, True, True, True, False]
 
 

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 import tempfile
 import threading
 import time
@@ -124,6 +125,8 @@ def _demo(args: argparse.Namespace) -> int:
     from .people import Directory
     from .site import DIRECTORY_PAGE, create_app
 
+    listener = _listen(args.host, args.port)
+    port = listener.getsockname()[1]  # the one the system chose for --port 0
     directory = Directory(args.size, args.seed)
     site, policy, settings, state_url = demo_config(args.size, args.mode)
     guard = Guard(site, policy, open_state(state_url))
@@ -131,7 +134,7 @@ def _demo(args: argparse.Namespace) -> int:
     inline = Inline(guard, settings, secret=secret, can_wait=True)
     app = create_app(directory, inline, clock=guard.now)
     _show_decisions(args.mode)
-    base = f"http://{args.host}:{args.port}"
+    base = f"http://{f'[{args.host}]' if ':' in args.host else args.host}:{port}"
     example = directory.people[0].username
     print(
         f"scrapeguard demo — a social network of {args.size:,} synthetic people, "
@@ -145,7 +148,7 @@ def _demo(args: argparse.Namespace) -> int:
         "\nDecisions are printed below as they are taken. Ctrl-C stops.",
         flush=True,
     )
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
+    config = uvicorn.Config(app, host=args.host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.error").addFilter(_quiet_upgrades)
     stop = threading.Event()
@@ -158,8 +161,9 @@ def _demo(args: argparse.Namespace) -> int:
         t.daemon = True
         t.start()
     try:
-        server.run()
+        server.run(sockets=[listener])
     finally:
+        listener.close()
         stop.set()
         for t in threads:
             t.join(timeout=15)
@@ -169,6 +173,20 @@ def _demo(args: argparse.Namespace) -> int:
         flush=True,
     )
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on `host`:`port` (0: any free port), or a clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError as e:
+        listener.close()
+        raise ScrapeguardError(f"cannot listen on {host} port {port}: {e.strerror or e}") from e
+    return listener
 
 
 def _actions(guard: Guard) -> int:
