@@ -865,7 +865,9 @@ def replay(session: Session, source: str, run: Run, usernames: list[str], delay:
     run.wait(delay)
     start = time.time()
     transport = httpx.HTTPTransport(local_address=source)
-    headers = {**BROWSER_HEADERS, "User-Agent": session.user_agent}
+    # The person's own browser writes Accept-Language its own way (Firefox weighs it apart).
+    language = "en-GB,en;q=0.5" if "Firefox/" in session.user_agent else "en-GB,en;q=0.9"
+    headers = {**BROWSER_HEADERS, "Accept-Language": language, "User-Agent": session.user_agent}
     cached: set[str] = set()
     with httpx.Client(transport=transport, headers=headers, timeout=30) as client:
         referer = ""

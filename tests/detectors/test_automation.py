@@ -167,6 +167,71 @@ def test_matching_client_hints_are_not_a_mismatch() -> None:
     assert hits(g, "fingerprint-mismatch") == 0
 
 
+SAFARI = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.1 Safari/605.1.15"
+)
+FIREFOX_IOS = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) FxiOS/133.0 Mobile/15E148 Safari/605.1.15"
+)
+
+
+def test_languages_weighed_as_the_claimed_browser_writes_them_are_no_mismatch() -> None:
+    g = guard()
+    written = [
+        (BROWSER, "en-US,en;q=0.9"),
+        (BROWSER, "en-GB,en-US;q=0.9,en;q=0.8"),
+        (BROWSER, "de"),
+        (SAFARI, "en-GB,en;q=0.9"),
+        (FIREFOX_IOS, "en-US,en;q=0.9"),  # every iOS browser is Safari underneath
+        (FIREFOX, "en-US,en;q=0.5"),
+        (FIREFOX, "de,en-US;q=0.7,en;q=0.3"),
+        (FIREFOX, "fr,fr-FR;q=0.8,en-US;q=0.5,en;q=0.3"),
+    ]
+    for i, (agent, language) in enumerate(written):
+        d = g.decide(
+            event(i, f"203.0.113.{120 + i}", "/u/alice", user_agent=agent,
+                  accept_language=language, session=f"s{i}")
+        )  # fmt: skip
+        assert d.reasons == (), (agent, language)
+    assert hits(g, "fingerprint-mismatch") == 0
+
+
+def test_languages_weighed_as_another_browser_writes_them_are_a_mismatch() -> None:
+    g = guard()
+    cases = [
+        (BROWSER, "en-US,en;q=0.5", "claims Chrome or Safari but weighs its Accept-Language "
+         "as Firefox does"),
+        (FIREFOX, "en-US,en;q=0.9", "claims Firefox but weighs its Accept-Language as Chrome "
+         "and Safari do"),
+        (SAFARI, "de-DE,de;q=0.9,en;q=0.6", "claims Chrome or Safari but weighs its "
+         "Accept-Language as no browser does"),
+    ]  # fmt: skip
+    for i, (agent, language, reason) in enumerate(cases):
+        d = g.decide(
+            event(i, f"203.0.113.{130 + i}", "/u/alice", user_agent=agent,
+                  accept_language=language, session=f"s{i}")
+        )  # fmt: skip
+        assert d.reasons == (reason,)
+        assert d.action == "allow"  # a trait adds to evidence; alone it convicts nobody
+
+
+def test_user_agents_rotated_over_one_set_of_headers_contradict_them() -> None:
+    g = guard()
+    agents = [BROWSER, BROWSER, FIREFOX, FIREFOX, SAFARI]
+    decisions = decide_all(
+        g,
+        [
+            event(i * 9.0, "203.0.113.140", f"/u/user{i}", user_agent=agent,
+                  accept_language="en-GB,en;q=0.9", session="s")
+            for i, agent in enumerate(agents)
+        ],
+    )  # fmt: skip
+    mismatched = [any("weighs its Accept-Language" in r for r in d.reasons) for d in decisions]
+    assert mismatched == [False, False, True, True, False]
+
+
 def test_a_browser_that_never_returns_a_cookie_is_flagged() -> None:
     g = guard()
     decisions = decide_all(g, person(12, ip="203.0.113.89", session=None))

@@ -58,6 +58,7 @@ class Automation(Detector):
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
         self._agents: dict[str, tuple[tuple[str, str] | None, bool]] = {}
+        self._languages: dict[tuple[str, str], str] = {}
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         access = ctx.access
@@ -88,6 +89,11 @@ class Automation(Detector):
                 reason = "claims to be a browser but sends no Accept-Language or Accept header"
                 out.append(self.signal("missing-headers", s.missing_headers_weight, reason, scope))
             mismatch = _mismatch(event.user_agent, headers)
+            if mismatch:
+                out.append(self.signal("fingerprint-mismatch", s.mismatch_weight, mismatch, scope))
+        language = event.accept_language
+        if browser and language and ";" in language:
+            mismatch = self._language(event.user_agent, language)
             if mismatch:
                 out.append(self.signal("fingerprint-mismatch", s.mismatch_weight, mismatch, scope))
             if p.cookieless >= s.no_cookies_requests and p.cookieless == p.pages:
@@ -123,6 +129,17 @@ class Automation(Detector):
             out.append(self.signal("rotating-agents", weight, reason, scope))
         return out
 
+    def _language(self, agent: str, language: str) -> str:
+        """`language_mismatch`, remembered per user agent and Accept-Language."""
+        pair = (agent, language)
+        known = self._languages.get(pair)
+        if known is None:
+            known = language_mismatch(agent, language)
+            if len(self._languages) > 50_000:
+                self._languages.clear()
+            self._languages[pair] = known
+        return known
+
     def _agent(self, agent: str) -> tuple[tuple[str, str] | None, bool]:
         """What the user agent alone says: its trait (rule, reason) if any, and whether it
         claims a browser. Remembered per user agent (a few thousand are common)."""
@@ -154,6 +171,50 @@ def _mismatch(agent: str, headers: dict[str, str]) -> str:
         if f'v="{version}"' not in hints.replace(" ", ""):
             return f"claims Chrome {version} but its client hints name another version"
     return ""
+
+
+def language_mismatch(agent: str, language: str) -> str:
+    """Explain how an Accept-Language header contradicts the browser the user agent claims,
+    or return ''.
+
+    Browsers write the header themselves, each its own way: Chrome, Edge, Safari (and every
+    iOS browser) weigh the languages after the first 0.9, 0.8, 0.7...; Firefox weighs the
+    i-th of n languages 1 - i/n, to one decimal (0.5 for two; 0.7, 0.3 for three). A client
+    that rotates user agents over one fixed set of headers gets this wrong. Headers with
+    more than ten languages, or without weights, are not judged.
+    """
+    firefox = "Firefox/" in agent
+    if not firefox and "Safari/" not in agent and CHROMIUM.search(agent) is None:
+        return ""
+    parts = language.split(",")
+    n = len(parts)
+    if n < 2 or n > 10:
+        return ""
+    steps = weighs_like_firefox = True
+    for i in range(1, n):
+        _, found, weight = parts[i].partition(";q=")
+        try:
+            q = float(weight) if found else -1.0
+        except ValueError:
+            return ""
+        if q < 0:
+            return ""
+        steps = steps and abs(q - (10 - i) / 10) < 0.001
+        weighs_like_firefox = weighs_like_firefox and abs(q - _firefox_weight(i, n)) < 0.001
+    if weighs_like_firefox if firefox else steps:
+        return ""
+    claims = "Firefox" if firefox else "Chrome or Safari"
+    if steps:
+        writes = "as Chrome and Safari do"
+    elif weighs_like_firefox:
+        writes = "as Firefox does"
+    else:
+        writes = "as no browser does"
+    return f"claims {claims} but weighs its Accept-Language {writes}"
+
+
+def _firefox_weight(i: int, n: int) -> float:
+    return int((1 - i / n) * 10 + 0.5) / 10
 
 
 def _collecting_words(what: str, people: int) -> str:
