@@ -224,6 +224,7 @@ def _browser(rng: random.Random) -> list[tuple[str, str]]:
     naming its version)."""
     pick = rng.random()
     headers: list[tuple[str, str]] = []
+    language = rng.choice(LANGUAGES)
     if pick < 0.62:
         version = rng.choice((129, 130, 131, 131, 132))
         os_name = rng.choice(CHROME_OS)
@@ -241,12 +242,22 @@ def _browser(rng: random.Random) -> list[tuple[str, str]]:
     elif pick < 0.85:
         version = rng.choice((131, 132, 133))
         headers.append(("user-agent", FIREFOX.format(os=rng.choice(FIREFOX_OS), v=version)))
+        language = _weighed_like_firefox(language)
     else:
         headers.append(("user-agent", rng.choice(SAFARI)))
     headers.append(("accept", ACCEPT_HTML))
-    headers.append(("accept-language", rng.choice(LANGUAGES)))
+    headers.append(("accept-language", language))
     headers.append(("accept-encoding", "gzip, deflate, br, zstd"))
     return headers
+
+
+def _weighed_like_firefox(language: str) -> str:
+    """`language` (weighed as Chrome does) as Firefox writes it: the i-th of n languages
+    weighs 1 - i/n, to one decimal."""
+    tags = [part.split(";")[0] for part in language.split(",")]
+    n = len(tags)
+    weighed = [f"{tag};q={int((1 - i / n) * 10 + 0.5) / 10:g}" for i, tag in enumerate(tags)]
+    return ",".join([tags[0], *weighed[1:]])
 
 
 class Traffic:
