@@ -240,6 +240,12 @@ def test_a_browser_that_never_returns_a_cookie_is_flagged() -> None:
     assert "never returned a cookie in 10 requests" in pages[9].reasons
 
 
+def test_a_browser_with_one_language_that_never_returns_a_cookie_is_flagged() -> None:
+    g = guard()
+    decisions = decide_all(g, person(12, ip="203.0.113.90", session=None, accept_language="de"))
+    assert "never returned a cookie in 10 requests" in decisions[::3][9].reasons
+
+
 def test_a_browser_that_loads_no_assets_is_flagged() -> None:
     g = guard()
     decisions = decide_all(g, person(35, ip="203.0.113.90", assets=False))

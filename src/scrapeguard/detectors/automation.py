@@ -91,14 +91,14 @@ class Automation(Detector):
             mismatch = _mismatch(event.user_agent, headers)
             if mismatch:
                 out.append(self.signal("fingerprint-mismatch", s.mismatch_weight, mismatch, scope))
+            if p.cookieless >= s.no_cookies_requests and p.cookieless == p.pages:
+                reason = Later(_no_cookies_words, p.pages)
+                out.append(self.signal("no-cookies", s.no_cookies_weight, reason, scope))
         language = event.accept_language
         if browser and language and ";" in language:
             mismatch = self._language(event.user_agent, language)
             if mismatch:
                 out.append(self.signal("fingerprint-mismatch", s.mismatch_weight, mismatch, scope))
-            if p.cookieless >= s.no_cookies_requests and p.cookieless == p.pages:
-                reason = Later(_no_cookies_words, p.pages)
-                out.append(self.signal("no-cookies", s.no_cookies_weight, reason, scope))
         if (
             browser
             and p.pages >= s.no_assets_pages
