@@ -24,6 +24,8 @@ HEADLESS = re.compile(
 )
 BROWSER = re.compile(r"^Mozilla/5\.0 \(")
 CHROMIUM = re.compile(r"(?:Chrome|Chromium|Edg)/(\d+)")
+#: The browser family a user agent claims, as `Automation._agent` tells it: "" for none.
+FIREFOX, WEBKIT, OTHER_BROWSER = "firefox", "webkit", "browser"
 
 
 @dataclass
@@ -57,8 +59,9 @@ class Automation(Detector):
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
-        self._agents: dict[str, tuple[tuple[str, str] | None, bool]] = {}
-        self._languages: dict[tuple[str, str], str] = {}
+        self._agents: dict[str, tuple[tuple[str, str] | None, str]] = {}
+        # `language_mismatch` by family, then by Accept-Language.
+        self._languages: dict[str, dict[str, str]] = {FIREFOX: {}, WEBKIT: {}}
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         access = ctx.access
@@ -67,7 +70,8 @@ class Automation(Detector):
         s: AutomationSettings = self.settings
         event, p, scope = ctx.event, ctx.principal, ctx.principal_kind
         out: list[Signal] = []
-        trait, browser = self._agent(event.user_agent)
+        trait, family = self._agent(event.user_agent)
+        browser = family != ""
         if trait is not None:
             rule, what = trait
             if rule == "client-library":
@@ -95,8 +99,8 @@ class Automation(Detector):
                 reason = Later(_no_cookies_words, p.pages)
                 out.append(self.signal("no-cookies", s.no_cookies_weight, reason, scope))
         language = event.accept_language
-        if browser and language and ";" in language:
-            mismatch = self._language(event.user_agent, language)
+        if language and ";" in language and family in self._languages:
+            mismatch = self._language(family, language)
             if mismatch:
                 out.append(self.signal("fingerprint-mismatch", s.mismatch_weight, mismatch, scope))
         if (
@@ -129,20 +133,22 @@ class Automation(Detector):
             out.append(self.signal("rotating-agents", weight, reason, scope))
         return out
 
-    def _language(self, agent: str, language: str) -> str:
-        """`language_mismatch`, remembered per user agent and Accept-Language."""
-        pair = (agent, language)
-        known = self._languages.get(pair)
+    def _language(self, family: str, language: str) -> str:
+        """`language_mismatch` for a browser of `family`, remembered per Accept-Language."""
+        known_languages = self._languages[family]
+        known = known_languages.get(language)
         if known is None:
-            known = language_mismatch(agent, language)
-            if len(self._languages) > 50_000:
-                self._languages.clear()
-            self._languages[pair] = known
+            known = language_mismatch(family == FIREFOX, language)
+            if len(known_languages) > 50_000:
+                known_languages.clear()
+            known_languages[language] = known
         return known
 
-    def _agent(self, agent: str) -> tuple[tuple[str, str] | None, bool]:
-        """What the user agent alone says: its trait (rule, reason) if any, and whether it
-        claims a browser. Remembered per user agent (a few thousand are common)."""
+    def _agent(self, agent: str) -> tuple[tuple[str, str] | None, str]:
+        """What the user agent alone says: its trait (rule, reason) if any, and the browser
+        family it claims (`FIREFOX`, `WEBKIT`: Chromium, Safari and every iOS browser,
+        `OTHER_BROWSER`, or "" for none). Remembered per user agent (a few thousand are
+        common)."""
         known = self._agents.get(agent)
         if known is not None:
             return known
@@ -153,7 +159,15 @@ class Automation(Detector):
             trait = ("headless", f"headless browser ({agent[:80]})")
         elif CLIENT_LIBRARY.search(agent):
             trait = ("client-library", f"HTTP client library, not a browser ({agent[:80]})")
-        known = (trait, BROWSER.match(agent) is not None)
+        family = ""
+        if BROWSER.match(agent) is not None:
+            if "Firefox/" in agent:
+                family = FIREFOX
+            elif "Safari/" in agent or CHROMIUM.search(agent) is not None:
+                family = WEBKIT
+            else:
+                family = OTHER_BROWSER
+        known = (trait, family)
         if len(self._agents) > 50_000:
             self._agents.clear()
         self._agents[agent] = known
@@ -173,9 +187,9 @@ def _mismatch(agent: str, headers: dict[str, str]) -> str:
     return ""
 
 
-def language_mismatch(agent: str, language: str) -> str:
-    """Explain how an Accept-Language header contradicts the browser the user agent claims,
-    or return ''.
+def language_mismatch(firefox: bool, language: str) -> str:
+    """Explain how an Accept-Language header contradicts the browser the user agent claims
+    (Firefox, else Chrome or Safari), or return ''.
 
     Browsers write the header themselves, each its own way: Chrome, Edge, Safari (and every
     iOS browser) weigh the languages after the first 0.9, 0.8, 0.7...; Firefox weighs the
@@ -183,9 +197,6 @@ def language_mismatch(agent: str, language: str) -> str:
     that rotates user agents over one fixed set of headers gets this wrong. Headers with
     more than ten languages, or without weights, are not judged.
     """
-    firefox = "Firefox/" in agent
-    if not firefox and "Safari/" not in agent and CHROMIUM.search(agent) is None:
-        return ""
     parts = language.split(",")
     n = len(parts)
     if n < 2 or n > 10:
