@@ -136,36 +136,36 @@ def test_distinct_ratio_is_a_setting() -> None:
 # -- search walks ----------------------------------------------------------------------------
 
 
+def first_walk(terms: Iterable[str]) -> tuple[int, str] | None:
+    """Search `terms` in turn: the first request flagged as a search walk and its reason."""
+    decisions = decide_all(guard(), paced(f"/search?q={t}" for t in terms))
+    for i, d in enumerate(decisions):
+        for r in d.reasons:
+            if "letter by letter" in r:
+                return i, r
+    return None
+
+
+def walk_words(steps: int, last: str) -> str:
+    return f"searched letter by letter through the alphabet ({steps} steps, last {last!r})"
+
+
 def test_an_alphabetical_search_walk_is_flagged_at_the_third_sibling_step() -> None:
     g = guard()
     terms = [a + b for a in "ab" for b in "abcdefghijklmnopqrstuvwxyz"][:14]
+    assert first_walk(terms) == (3, walk_words(3, "ad"))
     decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
-    assert not any("letter by letter" in r for r in reasons(decisions[:3]))
-    assert "searched letter by letter through the alphabet (3 steps, last 'ad')" in (
-        decisions[3].reasons
-    )
-    assert "searched letter by letter through the alphabet (10 steps, last 'ak')" in (
-        decisions[10].reasons
-    )
+    assert walk_words(10, "ak") in decisions[10].reasons
 
 
 def test_a_search_walk_over_a_shuffled_alphabet_is_flagged_as_soon() -> None:
-    g = guard()
     terms = ["f" + b for b in "kvcgwpdzeyoushxjnqbf"][:14]
-    decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
-    assert not any("letter by letter" in r for r in reasons(decisions[:3]))
-    assert "searched letter by letter through the alphabet (3 steps, last 'fg')" in (
-        decisions[3].reasons
-    )
+    assert first_walk(terms) == (3, walk_words(3, "fg"))
 
 
 def test_a_walk_that_goes_a_letter_deeper_keeps_its_sibling_run() -> None:
-    g = guard()
     terms = ["aa", "ab", "aba", "abb", "abc"]  # ab is full: its next letters are tried
-    decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
-    assert "searched letter by letter through the alphabet (4 steps, last 'abc')" in (
-        decisions[4].reasons
-    )
+    assert first_walk(terms) == (4, walk_words(4, "abc"))
 
 
 def test_a_sibling_run_ends_at_a_search_that_is_no_step() -> None:
@@ -177,13 +177,8 @@ def test_a_sibling_run_ends_at_a_search_that_is_no_step() -> None:
 
 
 def test_a_walk_carried_over_to_the_next_letter_keeps_its_sibling_run() -> None:
-    g = guard()
     terms = ["cx", "cy", "cz", "da", "db"]  # cz→da: the walk goes on from the next letter
-    decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
-    assert not any("letter by letter" in r for r in reasons(decisions[:4]))
-    assert "searched letter by letter through the alphabet (3 steps, last 'db')" in (
-        decisions[4].reasons
-    )
+    assert first_walk(terms) == (4, walk_words(3, "db"))
 
 
 def test_a_person_correcting_a_name_is_not_a_walk() -> None:
