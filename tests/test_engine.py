@@ -254,3 +254,56 @@ def test_address_and_crawler_tables_are_built_before_the_first_request() -> None
 
     Guard(network=Recording())
     assert asked == ["origin", "crawler"]
+
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
+
+
+def disguised(count: int, ip: str = "203.0.113.61") -> list[RequestEvent]:
+    """A client claiming Firefox with Chrome's Accept-Language, keeping no cookies, reading
+    `count` profiles at a person's uneven pace: looks that give software away."""
+    out, t = [], 0.0
+    for i in range(count):
+        t += GAPS[i % len(GAPS)]
+        out.append(
+            event(t, ip, f"/u/user{i}", user_agent=FIREFOX, accept_language="en-GB,en;q=0.9",
+                  headers={"accept": "text/html"})
+        )  # fmt: skip
+    return out
+
+
+def test_looks_that_give_software_away_act_once_it_has_taken_ten_people() -> None:
+    g = Guard(policy=policy("policy: {mode: enforce}"), network=NoNetworkInfo())
+    decisions = [g.decide(e) for e in disguised(12)]
+    first = decisions[9]  # the 10th person
+    assert [d.enforced for d in decisions[:9]] == ["allow"] * 9
+    assert decisions[8].score > 30  # the looks were there
+    assert first.enforced == "challenge"
+    assert "gives software away and received the data of 10 people" in first.reasons
+    assert any("weighs its Accept-Language" in r for r in first.reasons)
+
+
+def test_looks_that_people_have_too_never_act_however_many_people() -> None:
+    # No assets at all (a screen reader, a text browser) weighed heavier than a challenge.
+    text = "policy: {mode: enforce, detectors: {automation: {no_assets_weight: 70}}}"
+    g = Guard(policy=policy(text), network=NoNetworkInfo())
+    g.decide(event(0, "198.51.100.30", "/static/app.css"))  # the site has assets
+    t, decisions = 0.0, []
+    for i in range(45):
+        t += GAPS[i % len(GAPS)]
+        decisions.append(g.decide(event(t, "203.0.113.62", f"/u/user{i}", session="s62")))
+    assert any("not a single image" in r for r in decisions[-1].reasons)
+    assert {d.enforced for d in decisions} == {"allow"}
+
+
+def test_looks_act_only_where_the_policy_lets_them() -> None:
+    never = Guard(
+        policy=policy("policy: {mode: enforce, traits_act_after: 0}"), network=NoNetworkInfo()
+    )
+    assert {never.decide(e).enforced for e in disguised(12)} == {"allow"}
+    tells = "automation/fingerprint-mismatch, automation/no-cookies"
+    text = f"policy: {{mode: enforce, shadow_rules: [{tells}]}}"
+    shadowed = Guard(policy=policy(text), network=NoNetworkInfo())
+    last = [shadowed.decide(e) for e in disguised(12)][-1]
+    assert (last.action, last.enforced, last.simulated) == ("challenge", "allow", True)

@@ -237,6 +237,14 @@ def test_a_threshold_out_of_range_is_reported() -> None:
     ]
 
 
+def test_when_looks_act_is_a_number_of_people() -> None:
+    assert policy("policy: {}").traits_act_after == 10
+    assert policy("policy: {traits_act_after: 0}").traits_act_after == 0
+    assert errors_of("policy: {traits_act_after: -3}") == [
+        "test.yaml:1: policy.traits_act_after: must be at least 0, got -3"
+    ]
+
+
 def test_thresholds_out_of_order_are_reported() -> None:
     messages = errors_of(
         "policy:\n  thresholds:\n    challenge: 70\n    throttle: 60\n    block: 85\n"

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from mypy_extensions import mypyc_attr
 
 from .detectors import Context, Detector, Signal
-from .detectors.base import rounded, thousands
+from .detectors.base import plural, rounded, thousands
 from .detectors.goodbots import worse_bot
 from .enforce.breaker import Breaker, Trip
 from .enforce.lists import ListEntry
@@ -50,6 +50,8 @@ WARM_UP_CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.co
 SIGNATURE_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
 #: Page assets count as seen until this many pages went by with fewer than one asset request
 #: per `ASSET_PAGES` pages: then they are served from elsewhere (a CDN) and reach no one here.
+#: The rule of the weightless signal that says why looks acted (`Guard._told`).
+TELLS_RULE = "policy/traits-act-after"
 ASSETS_CHECKED_AFTER = 500
 ASSET_PAGES = 100
 
@@ -202,6 +204,8 @@ class Guard:
         campaign = next((d for d in self.detectors if d.name == "campaign"), None)
         self._young = None if campaign is None else float(campaign.settings.young)
         self._traits = frozenset(f"{d.name}/{r}" for d in self.detectors for r in d.traits)
+        self._tells = frozenset(f"{d.name}/{r}" for d in self.detectors for r in d.tells)
+        self._tells_after = self.policy.traits_act_after
         first = min((t.score for t in self.policy.thresholds), default=100.0)
         self._trait_cap = 100.0 if self.policy.traits_act_alone else max(0.0, first - 1.0)
         self._dispatch = {kind: self._detectors_for(kind) for kind in Kind.ALL}
@@ -488,13 +492,25 @@ class Guard:
                 if shadowing:
                     acting = [s for s in group if not self._shadowed(s.rule)]
                     enforced = _combine(acting)
-                # Looks alone (no cookies, an even pace, a hosting address) never act; nor do
-                # they when the evidence beside them is only recorded (shadowed).
+                # Looks alone (no cookies, an even pace, a hosting address) never act, nor do
+                # they when the evidence beside them is only recorded (shadowed), until an
+                # actor that gives software away has received the data of enough people.
                 cap = self._trait_cap
                 if full > cap and self._only_traits(group):
-                    full = min(full, cap)
-                    enforced = min(enforced, cap)
-                elif shadowing and enforced > cap and self._only_traits(acting):
+                    told = self._told(ctx, scope, group)
+                    if told is None:
+                        full = min(full, cap)
+                        enforced = min(enforced, cap)
+                    else:
+                        group = [*group, told]
+                        if shadowing and enforced > cap and self._told(ctx, scope, acting) is None:
+                            enforced = cap
+                elif (
+                    shadowing
+                    and enforced > cap
+                    and self._only_traits(acting)
+                    and self._told(ctx, scope, acting) is None
+                ):
                     enforced = cap
                 _remember(_actor_of(ctx, scope), full, group)
                 if best is None or full > best[0]:
@@ -559,6 +575,18 @@ class Guard:
     def _only_traits(self, signals: list[Signal]) -> bool:
         """Whether every one of `signals` describes how a client looks (see `Detector.traits`)."""
         return all(s.rule in self._traits for s in signals)
+
+    def _told(self, ctx: Context, scope: str, signals: list[Signal]) -> Signal | None:
+        """When the looks in `signals` may act: one of them gives software away (a tell) and
+        the actor they concern has received the data of `policy.traits_act_after` people. A
+        signal of no weight that says so, to go with them; else None."""
+        after = self._tells_after
+        if after <= 0 or not any(s.rule in self._tells for s in signals):
+            return None
+        people = _actor_of(ctx, scope).counted_people
+        if people < after:
+            return None
+        return Signal(TELLS_RULE, 0.0, Later(_tells_words, people), scope)
 
     def _shadowed(self, rule: str) -> bool:
         """Whether `rule`'s signals are recorded only: by the policy, or tripped by the breaker."""
@@ -751,6 +779,10 @@ class Guard:
                 self._networks.clear()
             key = self._networks[ip] = "net:" + ipv6_prefix(ip, 64)
         return key
+
+
+def _tells_words(people: float) -> str:
+    return f"gives software away and received the data of {plural(people, 'person')}"
 
 
 def _actor_of(ctx: Context, scope: str) -> ActorState:

@@ -133,6 +133,9 @@ class Policy:
     degrade_fields: frozenset[str] = frozenset({"email", "phone"})
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
     traits_act_alone: bool = False
+    #: People an actor may receive before its looks act, when one of them gives software
+    #: away (`Detector.tells`); 0: never.
+    traits_act_after: float = 10.0
 
     def build_detectors(self, directory_size: int = 0) -> list[Detector]:
         """Instantiate the enabled detectors with their settings, in run order."""
@@ -189,6 +192,7 @@ _POLICY_KEYS = {
     "degrade_fields",
     "breaker",
     "traits_act_alone",
+    "traits_act_after",
 }
 
 
@@ -237,6 +241,9 @@ def policy_from_document(doc: Document) -> Policy:
     policy.breaker = _breaker(errors, spec.get("breaker"), (*p, "breaker"))
     policy.traits_act_alone = errors.boolean(
         spec.get("traits_act_alone"), (*p, "traits_act_alone"), False
+    )
+    policy.traits_act_after = errors.number(
+        spec.get("traits_act_after"), (*p, "traits_act_after"), policy.traits_act_after
     )
     errors.raise_if_any()
     return policy

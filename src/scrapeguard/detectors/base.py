@@ -153,6 +153,10 @@ class Detector:
     #: Rules that describe how a client looks, not what it takes: together they never reach
     #: the first action threshold without evidence of harvesting (the engine caps them).
     traits: ClassVar[frozenset[str]] = frozenset()
+    #: Traits that give software away, unlike looks that people have too (a VPN, no images
+    #: for a screen reader, an even pace): once an actor showing one has received the data
+    #: of `policy.traits_act_after` people, its looks may act (see `Guard`).
+    tells: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings: Any = settings if settings is not None else self.settings_type()

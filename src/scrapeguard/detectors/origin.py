@@ -22,6 +22,7 @@ class Origin(Detector):
 
     name = "origin"
     traits = frozenset({"tor", "datacenter", "vpn"})
+    tells = frozenset({"datacenter"})  # people use VPNs and Tor for their privacy
     needs_new_people = True
     settings_type = OriginSettings
 
