@@ -261,8 +261,8 @@ GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
 
 
 def disguised(count: int, ip: str = "203.0.113.61") -> list[RequestEvent]:
-    """A client claiming Firefox with Chrome's Accept-Language, keeping no cookies, reading
-    `count` profiles at a person's uneven pace: looks that give software away."""
+    """A client claiming Firefox with Chrome's Accept-Language (a look that gives software
+    away) and keeping no cookies, reading `count` profiles at a person's uneven pace."""
     out, t = [], 0.0
     for i in range(count):
         t += GAPS[i % len(GAPS)]
@@ -284,16 +284,28 @@ def test_looks_that_give_software_away_act_once_it_has_taken_ten_people() -> Non
     assert any("weighs its Accept-Language" in r for r in first.reasons)
 
 
-def test_looks_that_people_have_too_never_act_however_many_people() -> None:
-    # No assets at all (a screen reader, a text browser) weighed heavier than a challenge.
-    text = "policy: {mode: enforce, detectors: {automation: {no_assets_weight: 70}}}"
+@pytest.mark.parametrize(
+    ("setting", "cookies", "reason"),
+    [
+        # No images or scripts at all: a screen reader, a text browser.
+        ("no_assets_weight", {"session": "s62"}, "not a single image"),
+        # No cookie returned: a site that sets none for guests gets none back.
+        ("no_cookies_weight", {"headers": {"accept": "text/html"}}, "never returned a cookie"),
+    ],
+)
+def test_looks_that_people_have_too_never_act_however_many_people(
+    setting: str, cookies: dict[str, object], reason: str
+) -> None:
+    text = f"policy: {{mode: enforce, detectors: {{automation: {{{setting}: 70}}}}}}"
     g = Guard(policy=policy(text), network=NoNetworkInfo())
     g.decide(event(0, "198.51.100.30", "/static/app.css"))  # the site has assets
     t, decisions = 0.0, []
     for i in range(45):
         t += GAPS[i % len(GAPS)]
-        decisions.append(g.decide(event(t, "203.0.113.62", f"/u/user{i}", session="s62")))
-    assert any("not a single image" in r for r in decisions[-1].reasons)
+        page = event(t, "203.0.113.62", f"/u/user{i}", accept_language="en-GB,en;q=0.9", **cookies)
+        decisions.append(g.decide(page))
+    assert any(reason in r for r in decisions[-1].reasons)
+    assert max(d.score for d in decisions) == 39  # weighed 70, held below the challenge at 40
     assert {d.enforced for d in decisions} == {"allow"}
 
 
@@ -302,7 +314,7 @@ def test_looks_act_only_where_the_policy_lets_them() -> None:
         policy=policy("policy: {mode: enforce, traits_act_after: 0}"), network=NoNetworkInfo()
     )
     assert {never.decide(e).enforced for e in disguised(12)} == {"allow"}
-    tells = "automation/fingerprint-mismatch, automation/no-cookies"
+    tells = "automation/fingerprint-mismatch"
     text = f"policy: {{mode: enforce, shadow_rules: [{tells}]}}"
     shadowed = Guard(policy=policy(text), network=NoNetworkInfo())
     last = [shadowed.decide(e) for e in disguised(12)][-1]

@@ -38,6 +38,7 @@ from .reasons import Later, Words, words
 from .site import Access, Kind, SiteModel
 from .state import MemoryState
 from .state.actor import ActorState
+from .state.popularity import Popularity
 
 NO_TAGS: frozenset[str] = frozenset()
 BLOCK_RANK = RANK["block"]
@@ -203,6 +204,15 @@ class Guard:
         self.detectors = self.policy.build_detectors(self.site.directory_size)
         campaign = next((d for d in self.detectors if d.name == "campaign"), None)
         self._young = None if campaign is None else float(campaign.settings.young)
+        tail = next((d for d in self.detectors if d.name == "long_tail"), None)
+        #: Site-wide attention per person, while the long-tail detector is on (per process).
+        self.popularity = (
+            None
+            if tail is None
+            else Popularity(
+                tail.settings.head, int(tail.settings.ready_after), tail.settings.half_life
+            )
+        )
         self._traits = frozenset(f"{d.name}/{r}" for d in self.detectors for r in d.traits)
         self._tells = frozenset(f"{d.name}/{r}" for d in self.detectors for r in d.tells)
         self._tells_after = self.policy.traits_act_after
@@ -418,6 +428,9 @@ class Guard:
             self.assets_seen,
             stack,
         )
+        popularity = self.popularity
+        if popularity is not None and access.kind == Kind.PERSON and access.disclosures:
+            ctx.tail = popularity.view(access.disclosures[0].subject, now)
         signals: list[Signal] = []
         always, with_people = self._dispatch[access.kind]
         for detector in always:

@@ -210,8 +210,7 @@ def test_visitors_never_get_a_500_when_redis_dies_mid_traffic(own_server: RedisS
     from scrapeguard.integrations.inline import Inline
     from scrapeguard.integrations.loading import read_config
 
-    # The guest quota alone, not the looks of a client that keeps no cookies.
-    text = CONFIG.replace("MODE", "enforce\n  traits_act_after: 0").replace("ON_ERROR", "closed")
+    text = CONFIG.replace("MODE", "enforce").replace("ON_ERROR", "closed")
     text += f"state: {own_server.url}?timeout=0.1&retry=0.2\n"
     site, policy, settings, state_url = read_config(load_document(text, "inline.yaml"))
     guard = Guard(site, policy, open_state(state_url), NoNetworkInfo())

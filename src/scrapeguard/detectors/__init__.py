@@ -9,6 +9,7 @@ from .breadth import Breadth
 from .campaign import Campaign
 from .enumeration import Enumeration
 from .goodbots import GoodBots
+from .long_tail import LongTail
 from .model import Model
 from .new_account import NewAccount
 from .origin import Origin
@@ -28,6 +29,7 @@ DETECTORS: dict[str, type[Detector]] = {
         Campaign,
         Enumeration,
         Breadth,
+        LongTail,
         Automation,
         Timing,
         Model,

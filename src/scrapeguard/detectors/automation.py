@@ -55,7 +55,7 @@ class Automation(Detector):
 
     name = "automation"
     traits = frozenset({"missing-headers", "fingerprint-mismatch", "no-cookies", "no-assets"})
-    tells = frozenset({"missing-headers", "fingerprint-mismatch", "no-cookies"})
+    tells = frozenset({"missing-headers", "fingerprint-mismatch"})
     settings_type = AutomationSettings
 
     def __init__(self, settings: Settings | None = None) -> None:

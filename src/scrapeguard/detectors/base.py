@@ -74,6 +74,9 @@ class Context:
     stack: ActorState | None = None  # see `events.stack_key`
     #: Whether the client is a crawler verified against its operator's published ranges.
     verified_crawler: bool = False
+    #: For a profile: 1 when the person is in the long tail of the site's attention, 0 in
+    #: its head, -1 when not judged (`state.popularity`; set by the engine).
+    tail: int = -1
 
     def __init__(
         self,
@@ -120,6 +123,7 @@ class Context:
         self.assets_seen = assets_seen
         self.stack = stack
         self.verified_crawler = crawler is not None and crawler.status == "verified"
+        self.tail = -1
 
     @property
     def logged_in(self) -> bool:
@@ -154,8 +158,9 @@ class Detector:
     #: the first action threshold without evidence of harvesting (the engine caps them).
     traits: ClassVar[frozenset[str]] = frozenset()
     #: Traits that give software away, unlike looks that people have too (a VPN, no images
-    #: for a screen reader, an even pace): once an actor showing one has received the data
-    #: of `policy.traits_act_after` people, its looks may act (see `Guard`).
+    #: for a screen reader, no cookies where a site sets none, an even pace): once an actor
+    #: showing one has received the data of `policy.traits_act_after` people, its looks may
+    #: act (see `Guard`).
     tells: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, settings: Settings | None = None) -> None:

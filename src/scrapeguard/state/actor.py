@@ -18,6 +18,7 @@ DAY = 86400.0
 
 # Bounded containers: an actor cannot grow our memory without limit.
 MAX_EXACT_SUBJECTS = 20_000
+MAX_NETWORKS = 16  # networks an account's `Reading` remembers
 BLOOM_BITS = 1 << 21
 MAX_SMALL_SET = 256
 MAX_REASONS = 8
@@ -232,6 +233,27 @@ class Extra:
         self.account_count = 0
 
 
+class Reading:
+    """Whom an account reads: the profiles it first opened once the site's popularity was
+    known (`state.popularity`), those of people in the long tail, and the networks (at most
+    `MAX_NETWORKS`) it opened them from."""
+
+    __slots__ = ("profiles", "tail", "networks")
+
+    def __init__(self) -> None:
+        self.profiles = 0
+        self.tail = 0
+        self.networks: list[str] = []
+
+    def note(self, tail: int, network: str) -> None:
+        """Count a profile first opened from `network` (`tail`: 1 if in the long tail)."""
+        self.profiles += 1
+        self.tail += tail
+        networks = self.networks
+        if len(networks) < MAX_NETWORKS and network not in networks:
+            networks.append(network)
+
+
 class ActorState:
     """Counters, windows and the last verdict for one actor key."""
 
@@ -280,6 +302,7 @@ class ActorState:
         "aggregate",
         "campaign",
         "learned",
+        "reading",
     )
 
     def __init__(self, key: str, now: float) -> None:
@@ -328,6 +351,7 @@ class ActorState:
         self.account_created: float | None = None
         #: The session model's last verdict: (pages when judged, its signals).
         self.learned: tuple[int, list[Any]] | None = None
+        self.reading: Reading | None = None  # accounts only: see `detectors.long_tail`
 
     @property
     def distinct_people(self) -> int:

@@ -1,0 +1,92 @@
+"""Long-tail detector: accounts that open the profiles few others look at, from changing
+networks."""
+
+from __future__ import annotations
+
+import pytest
+from support import T0, event
+
+from scrapeguard.config import ConfigError, load_document
+from scrapeguard.engine import Decision, Guard, NoNetworkInfo
+from scrapeguard.policy import Policy, policy_from_document
+
+GAPS = (35, 80, 12, 140, 55, 20, 95, 41, 66, 18)  # a person's reading pace
+OLD_ACCOUNT = T0 - 400 * 86400.0
+
+
+def policy(text: str) -> Policy:
+    return policy_from_document(load_document(text, "test.yaml"))
+
+
+def site(text: str = "") -> Guard:
+    """A guard whose site has seen 1,500 people's visits: most views on a few people."""
+    settings = text or "policy: {mode: enforce, detectors: {long_tail: {ready_after: 500}}}"
+    g = Guard(policy=policy(settings), network=NoNetworkInfo())
+    t = -20_000.0
+    for visitor in range(1500):
+        ip = f"10.{visitor // 250}.{visitor % 250}.1"
+        for person in (0, 1 + visitor % 3, 4 + visitor % 20, 30 + (visitor * 7) % 300):
+            g.decide(event(t, ip, f"/u/user{person}", session=f"v{visitor}"))
+            t += 1.0
+    return g
+
+
+def reading(
+    g: Guard, account: str, people: range, networks: tuple[str, ...], start: float = 0.0
+) -> list[Decision]:
+    """`account` opens the profiles of `people` at a person's pace, switching to the next of
+    `networks` for each tenth of them."""
+    out, t = [], start
+    for i, person in enumerate(people):
+        ip = networks[min(i * len(networks) // len(people), len(networks) - 1)]
+        extra = {"account_created": OLD_ACCOUNT} if i == 0 else {}
+        out.append(
+            g.decide(event(t, ip, f"/u/user{person}", account=account, session=account, **extra))
+        )
+        t += GAPS[i % len(GAPS)]
+    return out
+
+
+def test_an_account_reading_the_tail_from_changing_networks_is_challenged() -> None:
+    g = site()
+    decisions = reading(g, "mallory", range(2000, 2030), ("203.0.113.5", "198.51.100.9"))
+    flagged = [i for i, d in enumerate(decisions) if any("few others" in r for r in d.reasons)]
+    assert flagged and flagged[0] == 19  # the 20th profile
+    first = decisions[19]
+    assert first.enforced == "challenge"
+    assert first.key == "account:mallory"
+    assert (
+        "opened 20 profiles, 20 of them of people few others look at (outside the 10% viewed "
+        "most), from 2 networks"
+    ) in first.reasons
+
+
+def test_an_account_reading_the_tail_from_one_desk_is_not_flagged() -> None:
+    # A recruiter reads hundreds of strangers' profiles, from the office.
+    g = site()
+    decisions = reading(g, "recruiter", range(2000, 2060), ("198.51.100.20",))
+    assert not any("few others" in r for d in decisions for r in d.reasons)
+
+
+def test_an_account_reading_whom_others_read_is_not_flagged() -> None:
+    g = site()
+    people = range(0, 30)  # the site's well-known people and their circle
+    decisions = reading(g, "fan", people, ("203.0.113.5", "198.51.100.9", "192.0.2.77"))
+    assert not any("few others" in r for d in decisions for r in d.reasons)
+
+
+def test_nobody_is_judged_before_the_site_has_enough_views() -> None:
+    g = Guard(policy=policy("policy: {mode: enforce}"), network=NoNetworkInfo())  # 2,000 needed
+    decisions = reading(g, "early", range(2000, 2060), ("203.0.113.5", "198.51.100.9"))
+    assert not any("few others" in r for d in decisions for r in d.reasons)
+
+
+def test_settings_are_honoured_and_checked() -> None:
+    strict = "policy: {mode: enforce, detectors: {long_tail: {ready_after: 500, networks: 3}}}"
+    decisions = reading(site(strict), "mallory", range(2000, 2030), ("203.0.113.5", "198.51.100.9"))
+    assert not any("few others" in r for d in decisions for r in d.reasons)
+    with pytest.raises(ConfigError) as info:
+        policy("policy: {detectors: {long_tail: {head: 10}}}")
+    assert "policy.detectors.long_tail.head: must be a share between 0 and 1, got 10" in str(
+        info.value
+    )
