@@ -592,9 +592,10 @@ class Guard:
     def _told(self, ctx: Context, scope: str, signals: list[Signal]) -> Signal | None:
         """When the looks in `signals` may act: one of them gives software away (a tell) and
         the actor they concern has received the data of `policy.traits_act_after` people. A
-        signal of no weight that says so, to go with them; else None."""
+        signal of no weight that says so, to go with them; else None. A declared crawler
+        gives nothing away (it says what it is): its own quota answers for it."""
         after = self._tells_after
-        if after <= 0 or not any(s.rule in self._tells for s in signals):
+        if after <= 0 or ctx.crawler is not None or not any(s.rule in self._tells for s in signals):
             return None
         people = _actor_of(ctx, scope).counted_people
         if people < after:

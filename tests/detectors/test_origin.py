@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from importlib import resources
 from types import SimpleNamespace
 
@@ -31,6 +32,8 @@ class Origins(NoNetworkInfo):
     def crawler(self, user_agent: str, ip: str, now: float) -> object:
         if "Examplebot" in user_agent:
             return SimpleNamespace(status="verified", reason="Examplebot from its ranges")
+        if "Otherbot" in user_agent:
+            return SimpleNamespace(status="unverifiable", reason="Otherbot publishes no ranges")
         return None
 
 
@@ -157,3 +160,17 @@ def test_an_icloud_private_relay_user_is_not_called_a_hosting_network(
     g = Guard(policy=Policy(), network=published)
     g.decide(event(0, ip, "/u/alice", account="apple-user"))
     assert not any(k.startswith("detector/origin/") for k in g.counters)
+
+
+def test_a_hosting_address_acts_once_a_browser_there_took_ten_people_not_a_declared_crawler() -> (
+    None
+):
+    text = "policy: {mode: enforce, detectors: {origin: {datacenter_weight: 50}}}"
+    browser, crawler = guard(text), guard(text)
+    people = [event(i * 30.0, "203.0.113.60", f"/u/user{i}") for i in range(12)]
+    enforced = [browser.decide(e).enforced for e in people]
+    assert enforced[:9] == ["allow"] * 9 and enforced[9:] == ["challenge"] * 3
+    bot = "Mozilla/5.0 (compatible; Otherbot/1.0; +https://example.com/bot)"
+    crawled = [crawler.decide(e) for e in (replace(e, user_agent=bot) for e in people)]
+    assert any("publishes no ranges" in r for r in crawled[-1].reasons)
+    assert {d.enforced for d in crawled} == {"allow"}  # its own quota answers for it
