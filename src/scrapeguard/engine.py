@@ -49,10 +49,10 @@ ACTION_COUNTERS = {a: (f"action/{a}/issued", f"action/{a}/simulated") for a in R
 WARM_UP_ADDRESS = "192.0.2.1"
 WARM_UP_CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 SIGNATURE_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
-#: Page assets count as seen until this many pages went by with fewer than one asset request
-#: per `ASSET_PAGES` pages: then they are served from elsewhere (a CDN) and reach no one here.
 #: The rule of the weightless signal that says why looks acted (`Guard._told`).
 TELLS_RULE = "policy/traits-act-after"
+#: Page assets count as seen until this many pages went by with fewer than one asset request
+#: per `ASSET_PAGES` pages: then they are served from elsewhere (a CDN) and reach no one here.
 ASSETS_CHECKED_AFTER = 500
 ASSET_PAGES = 100
 
