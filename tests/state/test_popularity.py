@@ -48,6 +48,8 @@ def test_old_views_fade_by_half_each_half_life() -> None:
     assert pop.counts["star"] == 5
     assert "once" not in pop.counts  # halved to nothing
     assert sum(pop.sizes.values()) == len(pop.counts)
+    pop.view("star", 560.0)  # four half-lives later: 5 >> 4 is nothing
+    assert pop.counts == {"star": 1}
 
 
 def test_people_past_the_cap_are_not_judged() -> None:

@@ -49,7 +49,7 @@ class Popularity:
         tail before it: 1 in the tail, 0 in the head, -1 not judged (too few views yet)."""
         if now >= self._halve_at:
             if self._halve_at:
-                self._halve()
+                self._halve(1 + int((now - self._halve_at) // self.half_life))
             self._halve_at = now + self.half_life
         counts, sizes = self.counts, self.sizes
         before = counts.get(subject, 0)
@@ -86,13 +86,14 @@ class Popularity:
             cutoff = count
         return cutoff if cutoff else max(self.sizes, default=0) + 1
 
-    def _halve(self) -> None:
-        """Halve every count (dropping the people left at 0), so that old views fade."""
-        counts = {s: c // 2 for s, c in self.counts.items() if c > 1}
+    def _halve(self, times: int) -> None:
+        """Halve every count `times` times (dropping the people left at 0), so that old views
+        fade."""
+        counts = {s: c >> times for s, c in self.counts.items() if c >> times}
         sizes: dict[int, int] = {}
         for c in counts.values():
             sizes[c] = sizes.get(c, 0) + 1
         self.counts, self.sizes = counts, sizes
-        self.views //= 2
+        self.views >>= times
         self._recompute_at = self.views + RECOMPUTE_EVERY
         self.cutoff = self.head_starts() if self.views >= self.ready_after else 0
