@@ -90,3 +90,6 @@ def test_settings_are_honoured_and_checked() -> None:
     assert "policy.detectors.long_tail.head: must be a share between 0 and 1, got 10" in str(
         info.value
     )
+    with pytest.raises(ConfigError) as info:
+        policy("policy: {detectors: {long_tail: {half_life: 0s}}}")
+    assert "policy.detectors.long_tail.half_life: must be longer than 0" in str(info.value)

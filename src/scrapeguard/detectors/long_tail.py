@@ -45,12 +45,14 @@ class LongTail(Detector):
 
     @classmethod
     def check(cls, settings: Settings) -> dict[str, str]:
-        """`head` and `share` are shares."""
+        """`head` and `share` are shares; popularity needs a half-life."""
         problems = {}
         for name in ("head", "share"):
             value = getattr(settings, name)
             if not 0 < value < 1:
                 problems[name] = f"must be a share between 0 and 1, got {value}"
+        if settings.half_life <= 0:  # type: ignore[attr-defined]
+            problems["half_life"] = "must be longer than 0 (old views fade over it)"
         return problems
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:

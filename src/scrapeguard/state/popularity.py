@@ -31,6 +31,8 @@ class Popularity:
         half_life: float = DAY,
         max_people: int = 2_000_000,
     ) -> None:
+        if half_life <= 0:
+            raise ValueError(f"half_life must be longer than 0 seconds, got {half_life}")
         self.head = head
         self.ready_after = ready_after
         self.half_life = half_life
