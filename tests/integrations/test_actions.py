@@ -77,6 +77,25 @@ def test_a_harvester_is_blocked_before_it_gets_far_and_the_crossing_request_disc
     assert c.get("/u/alice", PERSON).status == 200
 
 
+def test_a_client_that_gives_itself_away_is_challenged_once_it_has_taken_ten_people(
+    make: MakeClient,
+) -> None:
+    """A script claiming Firefox over headers written as Chrome writes them, at a person's
+    pace: its looks act from the 10th person on, through the middleware as in replay."""
+    clock = Clock()
+    c = make(clock=clock)
+    firefox = {
+        "user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+    }
+    statuses = []
+    for i, gap in enumerate((7, 31, 12, 45, 4, 38, 20, 55, 9, 25, 14)):
+        clock.now += gap
+        statuses.append(c.get(f"/u/user{i}", SCRAPER, firefox).status)
+    assert statuses[:9] == [200] * 9
+    assert statuses[9:] == [403, 403]  # the proof-of-work page: a browser would pass it
+    assert c.get("/u/alice", PERSON).status == 200
+
+
 def test_block_page_shows_a_reference_and_appeal_but_no_reason(make: MakeClient) -> None:
     c = make()
     d = hold(c.inline, "block")
