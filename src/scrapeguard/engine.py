@@ -516,9 +516,7 @@ class Guard:
                         enforced = min(enforced, cap)
                     else:
                         group = [*group, told]
-                        if shadowing and enforced > cap and self._told(ctx, scope, acting) is None:
-                            enforced = cap
-                elif (
+                if (
                     shadowing
                     and enforced > cap
                     and self._only_traits(acting)
