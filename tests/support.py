@@ -14,6 +14,9 @@ BROWSER = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
 )
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+#: Seconds between a person's pages: uneven, mean 24.6 s.
+GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
 
 
 def event(t: float, ip: str = "198.51.100.7", path: str = "/", **kw: object) -> RequestEvent:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support import BROWSER, T0, event, profiles, run
+from support import BROWSER, FIREFOX, GAPS, T0, event, profiles, run
 
 from scrapeguard.analyze import replay
 from scrapeguard.config import load_document
@@ -254,10 +254,6 @@ def test_address_and_crawler_tables_are_built_before_the_first_request() -> None
 
     Guard(network=Recording())
     assert asked == ["origin", "crawler"]
-
-
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
 
 
 def disguised(count: int, ip: str = "203.0.113.61") -> list[RequestEvent]:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from support import BROWSER, event
+from support import BROWSER, FIREFOX, GAPS, event
 
 from scrapeguard.config import load_document
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
 from scrapeguard.events import RequestEvent
 from scrapeguard.policy import Policy, policy_from_document
 
-GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
 HEADLESS = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "HeadlessChrome/131.0.0.0 Safari/537.36"
 )
-FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 HEADERS = {
     "accept": "text/html,application/xhtml+xml",
     "accept-language": "de-DE,de;q=0.9",

@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from support import event
+from support import GAPS, event
 
 from scrapeguard.config import load_document
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
 from scrapeguard.events import RequestEvent
 from scrapeguard.policy import Policy, policy_from_document
 from scrapeguard.site import SiteModel, site_from_document
-
-GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
 
 SITE = """
 site:

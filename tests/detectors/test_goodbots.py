@@ -9,7 +9,7 @@ from importlib import resources
 from types import SimpleNamespace
 
 import pytest
-from support import T0, event
+from support import GAPS, T0, event
 
 from scrapeguard.config import load_document
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
@@ -19,7 +19,6 @@ from scrapeguard.policy import RANK, Policy, policy_from_document
 
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 EXAMPLEBOT = "Mozilla/5.0 (compatible; Examplebot/1.0; +https://example.org/bot)"
-GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
 
 
 class Crawlers(NoNetworkInfo):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from types import SimpleNamespace
 
-from support import event, profiles
+from support import GAPS, event, profiles
 
 from scrapeguard.config import load_document
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
@@ -13,7 +13,6 @@ from scrapeguard.events import RequestEvent
 from scrapeguard.policy import RANK, Policy, policy_from_document
 
 # Gaps between page views of a person: irregular, with pauses (so timing stays quiet).
-HUMAN_GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)  # mean 24.6 s
 # The quotas of the example site configuration. Tests that count people exactly set them, so
 # that they do not depend on the shipped defaults.
 QUOTAS = "account_per_hour: 60, account_per_day: 500, guest_per_hour: 30, guest_per_day: 100"
@@ -50,7 +49,7 @@ def browse(
         n = i if distinct is None else i % distinct
         yield event(t, ip, f"/u/user{n}", **kw)
         yield event(t + 0.3, ip, "/static/app.css", **kw)
-        t += HUMAN_GAPS[i % len(HUMAN_GAPS)]
+        t += GAPS[i % len(GAPS)]
 
 
 def hits(g: Guard, rule: str) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 from inline_apps import CLIENTS, Client, Clock, make_inline
+from support import FIREFOX, GAPS
 
 from scrapeguard.engine import Decision, Guard
 from scrapeguard.events import RequestEvent
@@ -84,13 +85,10 @@ def test_a_client_that_gives_itself_away_is_challenged_once_it_has_taken_ten_peo
     pace: its looks act from the 10th person on, through the middleware as in replay."""
     clock = Clock()
     c = make(clock=clock)
-    firefox = {
-        "user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
-    }
     statuses = []
-    for i, gap in enumerate((7, 31, 12, 45, 4, 38, 20, 55, 9, 25, 14)):
-        clock.now += gap
-        statuses.append(c.get(f"/u/user{i}", SCRAPER, firefox).status)
+    for i in range(11):
+        clock.now += GAPS[i % len(GAPS)]
+        statuses.append(c.get(f"/u/user{i}", SCRAPER, {"user-agent": FIREFOX}).status)
     assert statuses[:9] == [200] * 9
     assert statuses[9:] == [403, 403]  # the proof-of-work page: a browser would pass it
     assert c.get("/u/alice", PERSON).status == 200
