@@ -24,6 +24,11 @@ BROWSER = {
     "Chrome/131.0.0.0 Safari/537.36",
     "accept-language": "en-GB,en;q=0.9",
     "accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+    # Fetch metadata, as Chrome sends it to an HTTPS or loopback site (Flask's test host is
+    # localhost).
+    "sec-fetch-site": "none",
+    "sec-fetch-mode": "navigate",
+    "sec-fetch-dest": "document",
 }
 
 CONFIG = """

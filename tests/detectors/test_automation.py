@@ -346,3 +346,123 @@ def test_a_single_trait_alone_stays_below_the_challenge_threshold() -> None:
     for e in singles:
         d = g.decide(e)
         assert len(d.reasons) == 1 and d.action == "allow", (e.user_agent, d.reasons)
+
+
+FETCH = {
+    "sec-fetch-site": "same-origin",
+    "sec-fetch-mode": "navigate",
+    "sec-fetch-dest": "document",
+}
+NO_FETCH_METADATA = "claims Chrome 131, which sends Sec-Fetch headers to this site, but sent none"
+
+
+def inline_event(
+    ip: str, headers: dict[str, str], scheme: str = "https", **kw: object
+) -> RequestEvent:
+    """A request as an integration builds it: every header, and the scheme it arrived by."""
+    kw.setdefault("host", "people.example.net")
+    path = str(kw.pop("path", "/u/alice"))
+    return event(0, ip, path, headers=headers, accept_language="de-DE,de;q=0.9",
+                 session="s", extra={"scheme": scheme}, **kw)  # fmt: skip
+
+
+def test_a_browser_without_fetch_metadata_on_an_https_site_is_flagged() -> None:
+    g = guard()
+    assert g.decide(inline_event("203.0.113.90", HEADERS)).reasons == (NO_FETCH_METADATA,)
+    assert not g.decide(inline_event("203.0.113.91", HEADERS | FETCH)).reasons
+
+
+def test_browsers_reach_a_loopback_site_with_fetch_metadata_even_over_http() -> None:
+    g = guard()
+    d = g.decide(inline_event("203.0.113.92", HEADERS, scheme="http", host="127.0.0.1:8000"))
+    assert d.reasons == (NO_FETCH_METADATA,)
+    d = g.decide(inline_event("203.0.113.93", HEADERS, scheme="http", host="[::1]:8000"))
+    assert d.reasons == (NO_FETCH_METADATA,)
+    d = g.decide(inline_event("203.0.113.94", HEADERS, scheme="http", host="localhost"))
+    assert d.reasons == (NO_FETCH_METADATA,)
+
+
+def test_fetch_metadata_is_not_expected_where_browsers_do_not_send_it() -> None:
+    g = guard()
+    # Plain HTTP to a public name; a log (no scheme: it records only some headers).
+    g.decide(inline_event("203.0.113.95", HEADERS, scheme="http"))
+    g.decide(event(0, "203.0.113.96", "/u/alice", headers=HEADERS, accept_language="de"))
+    # Versions from before fetch metadata, and iOS browsers that do not say WebKit's version.
+    for agent in (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/75.0.3770.100 Safari/537.36",
+        "Mozilla/5.0 (X11; Linux x86_64; rv:88.0) Gecko/20100101 Firefox/88.0",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 15_8 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/15.6 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1",
+    ):
+        headers = {k: v for k, v in HEADERS.items() if k != "sec-ch-ua"}
+        g.decide(inline_event("203.0.113.97", headers, user_agent=agent))
+    assert hits(g, "no-fetch-metadata") == 0
+
+
+def test_each_browser_is_judged_from_its_own_first_version_with_fetch_metadata() -> None:
+    g = guard()
+    plain = {k: v for k, v in HEADERS.items() if k != "sec-ch-ua"}
+    for i, (agent, claim) in enumerate(
+        (
+            (FIREFOX, "Firefox 133"),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+                "(KHTML, like Gecko) Version/16.4 Safari/605.1.15",
+                "Safari 16.4",
+            ),
+            (BROWSER + " Edg/131.0.0.0", "Edge 131"),
+        )
+    ):
+        d = g.decide(inline_event(f"203.0.113.{100 + i}", plain, user_agent=agent))
+        assert f"claims {claim}, which sends Sec-Fetch headers" in " ".join(d.reasons)
+
+
+def test_a_declared_crawler_is_not_judged_on_fetch_metadata() -> None:
+    g = Guard()  # the shipped crawler lists: a Googlebot claim from elsewhere is an impostor
+    googlebot = (
+        "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, "
+        "like Gecko) Chrome/131.0.6778.139 Mobile Safari/537.36 (compatible; Googlebot/2.1; "
+        "+http://www.google.com/bot.html)"
+    )
+    g.decide(inline_event("203.0.113.110", HEADERS, user_agent=googlebot))
+    assert hits(g, "no-fetch-metadata") == 0
+
+
+def test_the_rule_stands_down_where_no_browser_request_ever_carries_fetch_metadata() -> None:
+    """A proxy in front that drops the headers: after 200 requests without, not one with."""
+    g = guard()
+    for i in range(250):
+        g.decide(inline_event(f"198.18.{i // 200}.{i % 200}", HEADERS))
+    assert hits(g, "no-fetch-metadata") == 200
+    g = guard()  # where people's browsers do send it, its absence is judged for good
+    g.decide(inline_event("198.18.9.1", HEADERS | FETCH))
+    for i in range(250):
+        g.decide(inline_event(f"198.18.{i // 200}.{i % 200}", HEADERS))
+    assert hits(g, "no-fetch-metadata") == 250
+
+
+def test_the_fetch_metadata_rule_is_off_at_weight_zero() -> None:
+    g = guard("policy: {detectors: {automation: {fetch_metadata_weight: 0}}}")
+    assert not g.decide(inline_event("203.0.113.111", HEADERS)).reasons
+
+
+def test_a_program_claiming_a_browser_without_fetch_metadata_is_stopped_at_its_tenth_person() -> (
+    None
+):
+    """At a person's pace, with a browser's other headers: its looks act from the 10th
+    person it has received on (`traits_act_after`)."""
+    g = guard()
+    decisions = []
+    for i in range(12):
+        e = inline_event("203.0.113.112", HEADERS, path=f"/u/user{i}")
+        e.time += sum(GAPS[: i % len(GAPS)]) + 60 * (i // len(GAPS))
+        decisions.append(g.decide(e))
+    assert [d.action for d in decisions[:9]] == ["allow"] * 9
+    assert {d.action for d in decisions[9:]} == {"challenge"}
+    assert decisions[9].reasons == (
+        NO_FETCH_METADATA,
+        "gives software away and received the data of 10 people",
+    )

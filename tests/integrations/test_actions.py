@@ -94,6 +94,30 @@ def test_a_client_that_gives_itself_away_is_challenged_once_it_has_taken_ten_peo
     assert c.get("/u/alice", PERSON).status == 200
 
 
+def test_a_program_without_a_browsers_fetch_metadata_is_challenged_from_its_tenth_person(
+    make: MakeClient,
+) -> None:
+    """Chrome's user agent and headers but no Sec-Fetch headers, to a loopback site, at a
+    person's pace: challenged from the 10th person on; the same headers with them pass."""
+    clock = Clock()
+    c = make(clock=clock)
+    program = {
+        "host": "127.0.0.1:8000",
+        "sec-fetch-site": "",
+        "sec-fetch-mode": "",
+        "sec-fetch-dest": "",
+    }
+    statuses = []
+    for i in range(11):
+        clock.now += GAPS[i % len(GAPS)]
+        statuses.append(c.get(f"/u/user{i}", SCRAPER, program).status)
+    assert statuses[:9] == [200] * 9
+    assert statuses[9:] == [403, 403]
+    for i in range(11):
+        clock.now += GAPS[i % len(GAPS)]
+        assert c.get(f"/u/user{i}", PERSON, {"host": "127.0.0.1:8000"}).status == 200
+
+
 def test_block_page_shows_a_reference_and_appeal_but_no_reason(make: MakeClient) -> None:
     c = make()
     d = hold(c.inline, "block")

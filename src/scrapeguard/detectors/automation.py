@@ -24,6 +24,17 @@ HEADLESS = re.compile(
 )
 BROWSER = re.compile(r"^Mozilla/5\.0 \(")
 CHROMIUM = re.compile(r"(?:Chrome|Chromium|Edg)/(\d+)")
+FIREFOX_VERSION = re.compile(r"Firefox/(\d+)")
+SAFARI_VERSION = re.compile(r"Version/(\d+)\.(\d+)")
+#: The first versions that send fetch metadata (Sec-Fetch-Site, Sec-Fetch-Mode) with every
+#: request to an HTTPS or loopback site: Chrome 76 (all four headers from 80), Firefox 90,
+#: Safari 16.4. Older versions, and browsers not named here, are not judged.
+FETCH_METADATA_CHROMIUM = 80
+FETCH_METADATA_FIREFOX = 90
+FETCH_METADATA_SAFARI = (16, 4)
+#: Requests from such browsers without fetch metadata after which, if not one of them carried
+#: any, the site's proxy is taken to drop the headers and the rule stands down.
+FETCH_METADATA_CHECKED_AFTER = 200
 #: The browser family a user agent claims, as `Automation._agent` tells it: "" for none.
 FIREFOX, WEBKIT, OTHER_BROWSER = "firefox", "webkit", "browser"
 
@@ -45,6 +56,10 @@ class AutomationSettings(Settings):
     no_cookies_requests: float = 10
     no_cookies_weight: float = 30
     mismatch_weight: float = 35
+    # A current browser sends Sec-Fetch headers with every request to an HTTPS site; a
+    # program that claims to be one rarely does. Once it acts (`traits_act_after`), a
+    # challenge on its own: one a browser passes.
+    fetch_metadata_weight: float = 40
     rotation_agents: float = 3  # user-agent changes between personal-data requests
     rotation_weight: float = 40
     rotation_weight_address: float = 35
@@ -54,13 +69,18 @@ class Automation(Detector):
     """Flags clients that are software rather than a person's browser."""
 
     name = "automation"
-    traits = frozenset({"missing-headers", "fingerprint-mismatch", "no-cookies", "no-assets"})
-    tells = frozenset({"missing-headers", "fingerprint-mismatch"})
+    traits = frozenset(
+        {"missing-headers", "fingerprint-mismatch", "no-fetch-metadata", "no-cookies", "no-assets"}
+    )
+    tells = frozenset({"missing-headers", "fingerprint-mismatch", "no-fetch-metadata"})
     settings_type = AutomationSettings
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
-        self._agents: dict[str, tuple[tuple[str, str] | None, str]] = {}
+        self._agents: dict[str, tuple[tuple[str, str] | None, str, str]] = {}
+        # Requests judged for fetch metadata, and those that carried it (see `_no_metadata`).
+        self._metadata_judged = 0
+        self._metadata_seen = 0
         # `language_mismatch` by family, then by Accept-Language.
         self._languages: dict[str, dict[str, str]] = {FIREFOX: {}, WEBKIT: {}}
 
@@ -71,7 +91,7 @@ class Automation(Detector):
         s: AutomationSettings = self.settings
         event, p, scope = ctx.event, ctx.principal, ctx.principal_kind
         out: list[Signal] = []
-        trait, family = self._agent(event.user_agent)
+        trait, family, sends_metadata = self._agent(event.user_agent)
         browser = family != ""
         if trait is not None:
             rule, what = trait
@@ -96,6 +116,13 @@ class Automation(Detector):
             mismatch = _mismatch(event.user_agent, headers)
             if mismatch:
                 out.append(self.signal("fingerprint-mismatch", s.mismatch_weight, mismatch, scope))
+            if sends_metadata and s.fetch_metadata_weight and self._no_metadata(ctx, headers):
+                reason = (
+                    f"claims {sends_metadata}, which sends Sec-Fetch headers to this site, but "
+                    "sent none"
+                )
+                weight = s.fetch_metadata_weight
+                out.append(self.signal("no-fetch-metadata", weight, reason, scope))
             if p.cookieless >= s.no_cookies_requests and p.cookieless == p.pages:
                 reason = Later(_no_cookies_words, p.pages)
                 out.append(self.signal("no-cookies", s.no_cookies_weight, reason, scope))
@@ -145,11 +172,27 @@ class Automation(Detector):
             known_languages[language] = known
         return known
 
-    def _agent(self, agent: str) -> tuple[tuple[str, str] | None, str]:
-        """What the user agent alone says: its trait (rule, reason) if any, and the browser
+    def _no_metadata(self, ctx: Context, headers: dict[str, str]) -> bool:
+        """Whether a request from a browser that sends fetch metadata came without it, where
+        the browser would have sent it: to an HTTPS or loopback site (as the integration saw
+        the request), from no declared crawler, and unless not one of the first
+        `FETCH_METADATA_CHECKED_AFTER` such requests carried it (a proxy drops the headers)."""
+        if ctx.crawler is not None or not _trustworthy(
+            ctx.event.extra.get("scheme"), ctx.event.host
+        ):
+            return False
+        self._metadata_judged += 1
+        if headers.get("sec-fetch-mode") or headers.get("sec-fetch-site"):
+            self._metadata_seen += 1
+            return False
+        return self._metadata_seen > 0 or self._metadata_judged <= FETCH_METADATA_CHECKED_AFTER
+
+    def _agent(self, agent: str) -> tuple[tuple[str, str] | None, str, str]:
+        """What the user agent alone says: its trait (rule, reason) if any, the browser
         family it claims (`FIREFOX`, `WEBKIT`: Chromium, Safari and every iOS browser,
-        `OTHER_BROWSER`, or "" for none). Remembered per user agent (a few thousand are
-        common)."""
+        `OTHER_BROWSER`, or "" for none), and the browser and version it claims if that
+        version sends fetch metadata (`sends_fetch_metadata`). Remembered per user agent (a
+        few thousand are common)."""
         known = self._agents.get(agent)
         if known is not None:
             return known
@@ -168,11 +211,48 @@ class Automation(Detector):
                 family = WEBKIT
             else:
                 family = OTHER_BROWSER
-        known = (trait, family)
+        known = (trait, family, sends_fetch_metadata(agent) if family else "")
         if len(self._agents) > 50_000:
             self._agents.clear()
         self._agents[agent] = known
         return known
+
+
+def sends_fetch_metadata(agent: str) -> str:
+    """The browser and version user agent `agent` claims ("Chrome 131", "Safari 18.6") if
+    that version sends fetch metadata to HTTPS sites, else ''. iOS browsers other than Safari
+    (their own names, WebKit's version unsaid) are not judged."""
+    if "CriOS/" in agent or "FxiOS/" in agent or "EdgiOS/" in agent:
+        return ""
+    chromium = CHROMIUM.search(agent)
+    if chromium is not None:
+        version = int(chromium.group(1))
+        name = "Edge" if "Edg/" in agent else "Chrome"
+        return f"{name} {version}" if version >= FETCH_METADATA_CHROMIUM else ""
+    firefox = FIREFOX_VERSION.search(agent)
+    if firefox is not None:
+        version = int(firefox.group(1))
+        return f"Firefox {version}" if version >= FETCH_METADATA_FIREFOX else ""
+    safari = SAFARI_VERSION.search(agent)
+    if safari is not None and "Safari/" in agent:
+        major, minor = int(safari.group(1)), int(safari.group(2))
+        return f"Safari {major}.{minor}" if (major, minor) >= FETCH_METADATA_SAFARI else ""
+    return ""
+
+
+def _trustworthy(scheme: str | None, host: str) -> bool:
+    """Whether browsers send fetch metadata to this request's site: HTTPS as the integration
+    saw it (behind a proxy, as the framework was told), or a loopback host."""
+    if scheme == "https":
+        return True
+    if scheme is None:
+        return False  # not seen inline: a log records only some headers
+    if host.startswith("["):
+        name = host[1 : host.find("]")]
+    else:
+        name = host.rpartition(":")[0] if ":" in host else host
+    loopback_v4 = name.startswith("127.") and name.replace(".", "").isdigit()
+    return loopback_v4 or name == "localhost" or name == "::1"
 
 
 def _mismatch(agent: str, headers: dict[str, str]) -> str:
