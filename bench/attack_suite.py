@@ -858,8 +858,11 @@ class Replay:
 
 def replay(session: Session, source: str, run: Run, usernames: list[str], delay: float) -> Replay:
     """Replay `session` from `source` after `delay` seconds: its pages, at its pace, each with
-    the assets a browser would load (once: they are cacheable)."""
+    the assets a browser would load (once: they are cacheable), with the fetch metadata
+    (Sec-Fetch-*) the person's browser sends."""
     import httpx
+
+    from scrapeguard.demo.traffic_agents import CSS_ACCEPT, JS_ACCEPT, fetch_metadata
 
     out = Replay(session.sid, source)
     run.wait(delay)
@@ -876,8 +879,11 @@ def replay(session: Session, source: str, run: Run, usernames: list[str], delay:
             if run.stop.is_set() or time.time() >= run.deadline:
                 break
             path = demo_page(m4d_path, usernames, run.directory_pages)
+            page = fetch_metadata(BROWSER_HEADERS["Accept"], referer)
             try:
-                r = client.get(run.base + path, headers={"Referer": referer} if referer else {})
+                r = client.get(
+                    run.base + path, headers={"Referer": referer, **page} if referer else page
+                )
                 out.pages += 1
                 challenge = is_challenge(r.status_code, r.text)
                 if challenge or r.status_code == 401:  # a proof of work or a login wall
@@ -888,13 +894,22 @@ def replay(session: Session, source: str, run: Run, usernames: list[str], delay:
                     client.post(
                         run.base + "/.scrapeguard/verify",
                         data={"token": proof[0], "mode": "work", "counter": str(proof[1])},
+                        headers=fetch_metadata("application/json", run.base + path),
                     )
-                    r = client.get(run.base + path)
+                    r = client.get(run.base + path, headers=page)
                 for asset in _ASSETS.findall(r.text):
                     if asset not in cached:
                         cached.add(asset)
+                        accept = CSS_ACCEPT if asset.endswith(".css") else JS_ACCEPT
+                        if not asset.endswith((".css", ".js")):
+                            accept = "image/avif,image/webp,*/*;q=0.8"
                         a = client.get(
-                            urljoin(run.base, asset), headers={"Referer": run.base + path}
+                            urljoin(run.base, asset),
+                            headers={
+                                "Referer": run.base + path,
+                                "Accept": accept,
+                                **fetch_metadata(accept, run.base + path),
+                            },
                         )
                         out.assets += 1
                         if a.status_code in STOPS:
@@ -970,8 +985,11 @@ def warm_up(base: str) -> None:
     budget (5 ms) is not enforced on its request, and first requests are the slowest."""
     import httpx
 
+    from scrapeguard.demo.traffic_agents import fetch_metadata
+
     transport = httpx.HTTPTransport(local_address=WARM_UP)
     headers = {**BROWSER_HEADERS, "User-Agent": BROWSER_UAS[0]}
+    headers |= fetch_metadata(BROWSER_HEADERS["Accept"], "")  # a person's browser
     with httpx.Client(transport=transport, headers=headers, timeout=30) as client:
         client.get(base + "/")
         listing = client.get(base + "/directory?page=1").text

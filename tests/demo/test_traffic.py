@@ -3,12 +3,15 @@ site would, and with the traits each class and hard group is meant to have."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gzip
+import http.server
 import ipaddress
 import json
 import re
 import statistics
+import threading
 from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
@@ -21,6 +24,7 @@ from starlette.testclient import TestClient
 from scrapeguard.cli import main as cli_main
 from scrapeguard.crawlers import classify_client
 from scrapeguard.demo.classes import ALL, CAMPAIGN_CLASSES, HUMAN_GROUPS
+from scrapeguard.demo.live import LiveSender
 from scrapeguard.demo.people import START, Directory
 from scrapeguard.demo.site import create_app, member_password
 from scrapeguard.demo.traffic import (
@@ -32,6 +36,7 @@ from scrapeguard.demo.traffic import (
     write_log,
     write_truth,
 )
+from scrapeguard.demo.traffic_agents import CHROME_PAGE, CSS_ACCEPT, JS_ACCEPT, fetch_metadata
 from scrapeguard.demo.traffic_site import ROBOTS_DISALLOW, Site
 from scrapeguard.events import network_of
 from scrapeguard.ingest import IngestStats, get_format, read_events
@@ -533,6 +538,75 @@ def test_low_and_slow_accounts(sim: Simulation, by_actor: dict[str, list[SimRequ
         assert len(profiles) <= 80
         seen.update(profiles)
     assert max(seen.values()) == 1  # little overlap: none, here
+
+
+def test_browser_engines_send_fetch_metadata_and_borrowed_user_agents_do_not(
+    sim: Simulation, by_actor: dict[str, list[SimRequest]]
+) -> None:
+    """People's browsers and headless browsers send Sec-Fetch headers in live mode; scripts
+    that only borrow a browser's user agent do not."""
+    engines = {"human", "headless"}
+    scripts = {"naive", "ua_rotating", "search_enumerator", "contact_enumerator", "distributed"}
+    for actor, requests in by_actor.items():
+        cls = sim.actors[actor].cls
+        if cls in engines:
+            assert all(r.fetch_metadata for r in requests), actor
+        elif cls in scripts:
+            assert not any(r.fetch_metadata for r in requests), actor
+    assert {cls for cls in engines | scripts if _of(sim, by_actor, cls)} == engines | scripts
+
+
+def test_fetch_metadata_is_what_a_browser_sends_for_each_kind_of_request() -> None:
+    page = fetch_metadata(CHROME_PAGE, "")
+    assert page == {
+        "sec-fetch-site": "none",
+        "sec-fetch-mode": "navigate",
+        "sec-fetch-user": "?1",
+        "sec-fetch-dest": "document",
+    }
+    assert fetch_metadata(CHROME_PAGE, "http://127.0.0.1/")["sec-fetch-site"] == "same-origin"
+    assert fetch_metadata(CSS_ACCEPT, "http://127.0.0.1/")["sec-fetch-dest"] == "style"
+    assert fetch_metadata(JS_ACCEPT, "http://127.0.0.1/")["sec-fetch-dest"] == "script"
+    image = fetch_metadata("image/avif,image/webp,*/*;q=0.8", "http://127.0.0.1/")
+    assert (image["sec-fetch-mode"], image["sec-fetch-dest"]) == ("no-cors", "image")
+    api = fetch_metadata("application/json", "http://127.0.0.1/")
+    assert (api["sec-fetch-mode"], api["sec-fetch-dest"]) == ("cors", "empty")
+
+
+def test_live_mode_sends_each_request_with_its_programs_headers(
+    sim: Simulation, directory: Directory
+) -> None:
+    """A real HTTP server on loopback records what the live sender sent."""
+    seen: list[dict[str, str]] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            seen.append({k.lower(): v for k, v in self.headers.items()})
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    person = next(r for r in sim.requests if sim.actors[r.actor].cls == "human" and not r.account)
+    script = next(r for r in sim.requests if sim.actors[r.actor].cls == "ua_rotating")
+    requests = [dataclasses.replace(person, time=0.0), dataclasses.replace(script, time=0.0)]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        sender = LiveSender(f"http://127.0.0.1:{server.server_address[1]}", directory)
+        stats = asyncio.run(sender.run(requests, max_requests=2, duration=10))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert stats.sent == 2 and stats.failed == 0
+    by_agent = {h["user-agent"]: h for h in seen}
+    browser, program = by_agent[person.user_agent], by_agent[script.user_agent]
+    assert browser["sec-fetch-mode"] and browser["accept"] == person.accept
+    assert not any(k.startswith("sec-fetch-") for k in program)
+    assert program["accept"] == script.accept
 
 
 def test_stdout_output(sim: Simulation, capsys: pytest.CaptureFixture[str]) -> None:

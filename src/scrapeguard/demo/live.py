@@ -24,6 +24,7 @@ import httpx
 from .people import Directory
 from .site import member_password
 from .traffic import SimRequest
+from .traffic_agents import fetch_metadata
 
 PASSWORD = "demo-password"  # noqa: S105 - new accounts of simulated actors, on loopback
 
@@ -121,6 +122,8 @@ class LiveSender:
                 headers["accept-language"] = r.accept_language
             if r.referer:
                 headers["referer"] = r.referer
+            if r.fetch_metadata:
+                headers.update(fetch_metadata(r.accept, r.referer))
             if not self.bind:
                 headers["x-forwarded-for"] = r.ip
             url = self.base_url + r.path + ("?" + r.query if r.query else "")
@@ -139,6 +142,8 @@ class LiveSender:
         assert r.account is not None
         self._accounts.add(r.account)
         headers = {"user-agent": r.user_agent}
+        if r.fetch_metadata:  # the form's own page is the referer
+            headers.update(fetch_metadata("text/html", self.base_url))
         if not self.bind:
             headers["x-forwarded-for"] = r.ip
         form = self._form(r.account)

@@ -72,6 +72,29 @@ class Agent:
         return _IMAGE[self.family]
 
 
+def fetch_metadata(accept: str, referer: str) -> dict[str, str]:
+    """The fetch metadata (Sec-Fetch-*) a browser sends with a request of this `accept` and
+    `referer` to an HTTPS or loopback site: navigations from a link or typed in, and
+    subresources of a page of the site."""
+    site = "same-origin" if referer else "none"
+    if accept.startswith("text/html"):
+        return {
+            "sec-fetch-site": site,
+            "sec-fetch-mode": "navigate",
+            "sec-fetch-user": "?1",
+            "sec-fetch-dest": "document",
+        }
+    if accept.startswith("text/css"):
+        dest = "style"
+    elif accept.startswith("image/"):
+        dest = "image"
+    elif accept == JS_ACCEPT:
+        dest = "script"
+    else:
+        return {"sec-fetch-site": site, "sec-fetch-mode": "cors", "sec-fetch-dest": "empty"}
+    return {"sec-fetch-site": site, "sec-fetch-mode": "no-cors", "sec-fetch-dest": dest}
+
+
 def _weighted(rng: random.Random, table: tuple[tuple[_T, int], ...]) -> _T:
     values = [v for v, _ in table]
     weights = [w for _, w in table]

@@ -281,7 +281,16 @@ def _new_person(
         agent = browser(rng, mobile=mobile, family=family)
     if language is None:
         language = accept_language(rng, agent.family)
-    client = Client(world, actor, rng, "", agent, language, lazy_images=rng.randint(8, 20))
+    client = Client(
+        world,
+        actor,
+        rng,
+        "",
+        agent,
+        language,
+        lazy_images=rng.randint(8, 20),
+        fetch_metadata=True,
+    )
     style = Style(
         think_median=rng.uniform(6, 40),
         think_sigma=rng.uniform(0.7, 1.2),
@@ -404,6 +413,7 @@ def _recruiter(world: World) -> None:
     agent = browser(rng, mobile=False)
     ip = world.net.business(rng) if rng.random() < 0.6 else world.net.residential(rng)
     c = Client(world, actor, rng, ip, agent, accept_language(rng, agent.family))
+    c.fetch_metadata = True
     c.session = session_id(rng)
     c.account, c.account_created = world.member(rng, older_than=365 * 86400)
     style = Style(

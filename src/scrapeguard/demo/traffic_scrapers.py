@@ -716,6 +716,7 @@ def low_and_slow_accounts(world: World) -> None:
             c = Client(
                 world, actor, rng, "", agent, accept_language(rng, agent.family), assets=assets
             )
+            c.fetch_metadata = assets == ASSETS_FULL  # a campaign that loads it all drives browsers
             if rng.random() < 0.5:  # a member's account, its password bought or phished
                 account, created = world.member(rng)
             else:  # its own, made earlier: recently or long ago
@@ -805,6 +806,7 @@ def headless_harvester(world: World) -> None:
             agent,
             language,
             lazy_images=rng.randint(4, 20),
+            fetch_metadata=True,
         )
         if rng.random() < 0.3:  # logged in with an account of its own
             c.session = session_id(rng)

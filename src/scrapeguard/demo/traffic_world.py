@@ -42,6 +42,8 @@ class SimRequest:
     account_created: float | None
     status: int
     bytes: int
+    #: Sent by a browser engine, which adds fetch metadata (Sec-Fetch-*) in live mode.
+    fetch_metadata: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +273,9 @@ class Client:
     account_created: float | None = None
     images: set[int] = field(default_factory=set)
     favicon: bool = False
+    #: A browser engine (a person's browser, a driven or headless one), not a program that
+    #: only borrows a browser's user agent: it sends fetch metadata.
+    fetch_metadata: bool = False
 
     def send(
         self,
@@ -313,6 +318,7 @@ class Client:
                 self.account_created,
                 response.status,
                 response.bytes,
+                self.fetch_metadata,
             )
         )
 
