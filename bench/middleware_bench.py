@@ -17,10 +17,11 @@ run, on the same requests, it measures:
   from the same requests (a second engine with its own state), timed one by one.
 
 The traffic is a people site's: a pool of 10,000 concurrent visitors (IPv4, and IPv6 for a
-share of them), each with a browser user agent, Accept and Accept-Language headers and, for
-some, a session cookie, viewing a few profiles (Zipf-like over 200,000 names) before leaving and
-being replaced by a visitor from a fresh address; plus a small share of scrapers (a client
-library walking sequential ids) that scrapeguard should stop. Responses are counted by status.
+share of them), each with a browser user agent, Accept, Accept-Language and fetch metadata
+headers and, for some, a session cookie, viewing a few profiles (Zipf-like over 200,000 names)
+before leaving and being replaced by a visitor from a fresh address; plus a small share of
+scrapers (a client library walking sequential ids) that scrapeguard should stop. Responses
+are counted by status.
 
 After a warm-up, ``--rounds`` rounds of ``--requests`` requests run the variants interleaved
 (the order rotates per round); each round gets fresh requests from the same stream. The table
@@ -221,7 +222,7 @@ def _name(index: int) -> str:
 
 def _browser(rng: random.Random) -> list[tuple[str, str]]:
     """A browser's headers, consistent with its user agent (client hints only for Chromium,
-    naming its version)."""
+    naming its version; fetch metadata from every one)."""
     pick = rng.random()
     headers: list[tuple[str, str]] = []
     language = rng.choice(LANGUAGES)
@@ -248,6 +249,10 @@ def _browser(rng: random.Random) -> list[tuple[str, str]]:
     headers.append(("accept", ACCEPT_HTML))
     headers.append(("accept-language", language))
     headers.append(("accept-encoding", "gzip, deflate, br, zstd"))
+    # The fetch metadata every current browser sends to an HTTPS site, following a link.
+    headers.append(("sec-fetch-site", "same-origin"))
+    headers.append(("sec-fetch-mode", "navigate"))
+    headers.append(("sec-fetch-dest", "document"))
     return headers
 
 
