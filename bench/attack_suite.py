@@ -862,14 +862,16 @@ def replay(session: Session, source: str, run: Run, usernames: list[str], delay:
     (Sec-Fetch-*) the person's browser sends."""
     import httpx
 
-    from scrapeguard.demo.traffic_agents import CSS_ACCEPT, JS_ACCEPT, fetch_metadata
+    from scrapeguard.demo.traffic_agents import Agent, fetch_metadata
 
     out = Replay(session.sid, source)
     run.wait(delay)
     start = time.time()
     transport = httpx.HTTPTransport(local_address=source)
     # The person's own browser writes Accept-Language its own way (Firefox weighs it apart).
-    language = "en-GB,en;q=0.5" if "Firefox/" in session.user_agent else "en-GB,en;q=0.9"
+    firefox = "Firefox/" in session.user_agent
+    language = "en-GB,en;q=0.5" if firefox else "en-GB,en;q=0.9"
+    browser = Agent(session.user_agent, "firefox" if firefox else "chrome")  # its assets' Accept
     headers = {**BROWSER_HEADERS, "Accept-Language": language, "User-Agent": session.user_agent}
     cached: set[str] = set()
     with httpx.Client(transport=transport, headers=headers, timeout=30) as client:
@@ -900,9 +902,7 @@ def replay(session: Session, source: str, run: Run, usernames: list[str], delay:
                 for asset in _ASSETS.findall(r.text):
                     if asset not in cached:
                         cached.add(asset)
-                        accept = CSS_ACCEPT if asset.endswith(".css") else JS_ACCEPT
-                        if not asset.endswith((".css", ".js")):
-                            accept = "image/avif,image/webp,*/*;q=0.8"
+                        accept = browser.asset_accept(asset)
                         a = client.get(
                             urljoin(run.base, asset),
                             headers={
