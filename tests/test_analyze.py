@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
+from typing import Any
+
 from support import event, profiles, run
 
-from scrapeguard.analyze import summarise_actors
+from scrapeguard.analyze import replay, result_document, summarise_actors, write_result
 from scrapeguard.engine import Guard, NoNetworkInfo
+from scrapeguard.ingest import IngestStats
 from scrapeguard.policy import Policy
 
 
@@ -19,9 +24,42 @@ def test_report_lists_flagged_actors_and_the_unflagged_that_saw_most_people() ->
         run(g, (event(5000 + i * 60, ip, f"/u/person{i}", user_agent=phone) for i in range(n)))
     assert any(s.campaign and s.pages == 10 for s in g.state)
     summary = summarise_actors(g, limit_unflagged=3)
-    keys = [row["key"] for row in summary.rows]
+    keys = [row["key"] for row in summary.rows()]
     assert keys[0] == "203.0.113.9"
     # The unflagged with most people: the harvester's network (400), then 5 and 5.
     assert set(keys[1:]) == {"203.0.113.0/24", "192.0.2.2", "192.0.2.0/24"}
     assert summary.flagged >= 1
     assert sum(summary.histogram) == len(g.state)
+
+
+def _written(guard: Guard) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    r = replay(guard, [])
+    doc, actors = result_document(guard, r, IngestStats(), ["access.log"], 1.0)
+    out = io.StringIO()
+    write_result(out, doc, actors)
+    return json.loads(out.getvalue()), list(actors.rows())
+
+
+def test_the_json_document_holds_every_listed_actor_row_by_row() -> None:
+    g = Guard(policy=Policy(), network=NoNetworkInfo())
+    run(g, profiles(0, 400, ip="203.0.113.9", every=1.0))
+    run(g, (event(5000.0 + i, f"192.0.2.{i}", f"/u/person{i}") for i in range(1, 30)))
+    written, rows = _written(g)
+    assert list(written) == [
+        "version",
+        "summary",
+        "malformed_examples",
+        "actors",
+        "timeline",
+        "score_histogram",
+    ]
+    assert written["actors"] == rows
+    assert written["actors"][0]["key"] == "203.0.113.9"
+    assert len(rows) > 20  # the harvester, its network, and the people who saw one profile
+    assert written["summary"]["actors"] == len(g.state)
+
+
+def test_the_json_document_of_an_empty_log_lists_no_actors() -> None:
+    written, rows = _written(Guard(policy=Policy(), network=NoNetworkInfo()))
+    assert written["actors"] == rows == []
+    assert written["summary"]["first_event"] is None

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import heapq
+import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from .engine import Decision, Guard
 from .events import RequestEvent
@@ -107,17 +108,26 @@ def _replay(
 
 @dataclass
 class ActorSummary:
-    """What the report says about the actors, gathered in one pass over the state."""
+    """What the report says about the actors, gathered in one pass over the state: the
+    states it lists, in report order (their rows are made as they are read: a log of a
+    million addresses has hundreds of thousands of rows), the score histogram, the number of
+    flagged actors."""
 
-    rows: list[dict[str, Any]]
+    listed: list[ActorState]
     histogram: list[int]
     flagged: int
 
+    def rows(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The rows of the listed actors (the first `limit` of them), by score."""
+        listed = self.listed if limit is None else self.listed[:limit]
+        for s in listed:
+            yield _row(s)
+
 
 def summarise_actors(guard: Guard, limit_unflagged: int = 1000) -> ActorSummary:
-    """Rows for every flagged actor and declared bot, then for the unflagged actors that
-    received the most people (at most `limit_unflagged`); the score histogram; the number
-    of flagged actors."""
+    """Every flagged actor and declared bot, then the unflagged actors that received the most
+    people (at most `limit_unflagged`), by score; the score histogram; the number of flagged
+    actors."""
     chosen = []
     top: list[tuple[int, int, ActorState]] = []  # min-heap of the unflagged with most people
     histogram = [0] * 10
@@ -136,9 +146,13 @@ def summarise_actors(guard: Guard, limit_unflagged: int = 1000) -> ActorSummary:
             else:
                 heapq.heapreplace(top, (s.distinct, i, s))
     chosen += [s for _, _, s in top]
-    rows = [_row(s) for s in chosen]
-    rows.sort(key=lambda r: (-r["score"], -RANK.get(r["verdict"], 0), -r["subjects"], r["key"]))
-    return ActorSummary(rows, histogram, flagged)
+    chosen.sort(key=_report_order)
+    return ActorSummary(chosen, histogram, flagged)
+
+
+def _report_order(s: ActorState) -> tuple[int, int, int, str]:
+    """Highest score first, then the strongest verdict, the most people, the key."""
+    return (-int(s.peak), -RANK.get(s.verdict, 0), -s.distinct_people, s.key.partition(":")[2])
 
 
 def _row(s: Any) -> dict[str, Any]:
@@ -159,10 +173,11 @@ def _row(s: Any) -> dict[str, Any]:
 
 def result_document(
     guard: Guard, r: Replay, stats: Any, sources: list[str], seconds: float
-) -> dict[str, Any]:
-    """Build the `--json` document (schema in docs/analyze.md)."""
+) -> tuple[dict[str, Any], ActorSummary]:
+    """The `--json` document (schema in docs/analyze.md) without its `actors`, and the
+    summary its actor rows come from (`write_result` writes both)."""
     actors = summarise_actors(guard)
-    return {
+    doc = {
         "version": RESULT_VERSION,
         "summary": {
             "lines": stats.lines,
@@ -181,10 +196,28 @@ def result_document(
         "malformed_examples": [
             {"source": src, "line": line, "reason": reason} for src, line, reason in stats.errors
         ],
-        "actors": actors.rows,
+        "actors": [],
         "timeline": timeline(r),
         "score_histogram": actors.histogram,
     }
+    return doc, actors
+
+
+def write_result(out: TextIO, doc: dict[str, Any], actors: ActorSummary) -> None:
+    """Write the `--json` document: `doc` with every listed actor's row in `actors`, one
+    row a line, each made, written and dropped in turn."""
+    out.write("{")
+    for i, (key, value) in enumerate(doc.items()):
+        out.write(f'{"," if i else ""}\n "{key}": ')
+        if key != "actors":
+            out.write(json.dumps(value, indent=1).replace("\n", "\n "))
+            continue
+        out.write("[")
+        for j, row in enumerate(actors.rows()):
+            out.write(",\n  " if j else "\n  ")
+            out.write(json.dumps(row))
+        out.write("\n ]" if actors.listed else "]")
+    out.write("\n}")
 
 
 def timeline(r: Replay) -> dict[str, Any]:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import itertools
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any, TextIO
 
 from . import __version__
-from .analyze import clock, iso, replay, result_document
+from .analyze import ActorSummary, clock, iso, replay, result_document, write_result
 from .config import collect, load_file, parse_duration
 from .demo.commands import add_parsers as add_demo_parsers
 from .enforce.lists import AccessList
@@ -249,14 +249,16 @@ def _analyze(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     seconds = clock() - started
-    doc = result_document(guard, r, stats, logs, seconds)
+    doc, actors = result_document(guard, r, stats, logs, seconds)
     if args.json:
-        _write(args.json, json.dumps(doc, indent=1))
+        _write(args.json, lambda fh: write_result(fh, doc, actors))
     if args.html:
-        from .report.html import render_html
+        from .report.html import MAX_CHART_ACTORS, MAX_TABLE_ROWS, render_html
 
-        _write(args.html, render_html(doc))
-    _print_summary(doc, args.top, sys.stdout)
+        shown = list(actors.rows(max(MAX_TABLE_ROWS, MAX_CHART_ACTORS)))
+        page = render_html({**doc, "actors": shown})
+        _write(args.html, lambda fh: fh.write(page))
+    _print_summary(doc, actors, args.top, sys.stdout)
     if args.fail_on_flagged and doc["summary"]["flagged"]:
         return EXIT_FLAGGED
     return EXIT_OK
@@ -326,10 +328,10 @@ def _check_writable(path: str) -> None:
         raise ScrapeguardError(f"cannot write {path}: {folder} is not a writable folder")
 
 
-def _write(path: str, text: str) -> None:
+def _write(path: str, write: Callable[[TextIO], object]) -> None:
     try:
         with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            write(fh)
     except OSError as exc:
         raise ScrapeguardError(f"cannot write {path}: {exc.strerror or exc}") from None
 
@@ -365,7 +367,7 @@ class _Progress:
         self.out.flush()
 
 
-def _print_summary(doc: dict[str, Any], top: int, out: TextIO) -> None:
+def _print_summary(doc: dict[str, Any], actors: ActorSummary, top: int, out: TextIO) -> None:
     s = doc["summary"]
     rate = s["parsed"] / s["seconds"] if s["seconds"] else 0.0
     print(
@@ -382,7 +384,8 @@ def _print_summary(doc: dict[str, Any], top: int, out: TextIO) -> None:
         )
     for m in doc["malformed_examples"][:5]:
         print(f"  malformed: {m['source']}:{m['line']}: {m['reason']}", file=out)
-    rows = [a for a in doc["actors"] if a["verdict"] != "allow" or a["bot"] or a["score"]][:top]
+    listed = (a for a in actors.rows() if a["verdict"] != "allow" or a["bot"] or a["score"])
+    rows = list(itertools.islice(listed, top))
     if not rows:
         print("no actor was flagged.", file=out)
         return
