@@ -151,8 +151,8 @@ def test_a_crawler_that_only_fetches_assets_is_named_with_its_reason() -> None:
     g = guard()
     g.decide(event(0, "203.0.113.56", "/static/team.png", user_agent=EXAMPLEBOT))
     state = g.state.get("ip:203.0.113.56")
-    assert state is not None and state.reasons_by_rule
-    reasons = [r for _, r in state.reasons_by_rule.values()]
+    assert state is not None
+    reasons = state.reasons()
     assert "claims to be Examplebot but 203.0.113.56 is outside its ranges" in reasons
 
 

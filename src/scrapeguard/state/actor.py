@@ -185,6 +185,24 @@ def _added(seen: Sketch | str | None, key: str) -> tuple[Sketch | str, bool]:
     return seen, seen.add(key)
 
 
+#: One copy of each user agent the actors hold (each request brings its own): a log of a
+#: million addresses has a few thousand user agents.
+_AGENT_COPIES: dict[str, str] = {}
+MAX_AGENT_COPIES = 50_000
+
+
+def _one_copy(agent: str) -> str:
+    """The copy of `agent` that actors share."""
+    copies = _AGENT_COPIES
+    known = copies.get(agent)
+    if known is not None:
+        return known
+    if len(copies) >= MAX_AGENT_COPIES:
+        copies.clear()
+    copies[agent] = agent
+    return agent
+
+
 def _has(seen: Sketch | str | None, key: str) -> bool:
     """Whether an actor's subjects (as `_added` keeps them) hold `key`."""
     if seen is None:
@@ -227,9 +245,10 @@ class Extra:
         self.max_run = 0
         self.lookups = 0
         self.lookup_misses = 0
-        self.signups: list[float] = [0.0, 0.0, 0.0]
-        self.logins: list[float] = [0.0, 0.0, 0.0]
-        self.accounts: set[str] = set()
+        # Sign-up and login windows (`window_add`) and accounts seen, made on first use.
+        self.signups: list[float] | None = None
+        self.logins: list[float] | None = None
+        self.accounts: set[str] | None = None
         self.account_count = 0
 
 
@@ -287,7 +306,7 @@ class ActorState:
         "errors",
         "extra",
         "peak",
-        "reasons_by_rule",
+        "held_reasons",
         "verdict",
         "read_robots",
         "members",
@@ -337,7 +356,8 @@ class ActorState:
         self.errors = 0
         self.extra: Extra | None = None
         self.peak = 0
-        self.reasons_by_rule: dict[str, tuple[float, Words]] | None = None
+        #: (rule, weight, reason), at most one per rule (`note_reason`).
+        self.held_reasons: list[tuple[str, float, Words]] | None = None
         self.fresh = 0
         self.agent = ""
         self.agent_changes = 0
@@ -418,7 +438,7 @@ class ActorState:
             if agent != self.agent:
                 if self.agent:
                     self.agent_changes += 1
-                self.agent = agent
+                self.agent = _one_copy(agent)
         number = access.subject_number
         if number is not None:
             # seq_run counts steps of 1-3 in one direction: positive up, negative down.
@@ -510,8 +530,10 @@ class ActorState:
             x = self.more()
             x.lookups = int(v[21])
             x.lookup_misses = int(v[22])
-            x.signups = [v[23], v[24], v[25]]
-            x.logins = [v[26], v[27], v[28]]
+            if any(v[23:26]):
+                x.signups = [v[23], v[24], v[25]]
+            if any(v[26:29]):
+                x.logins = [v[26], v[27], v[28]]
             x.account_count = int(v[29])
         self.member_count = int(v[30])
 
@@ -566,7 +588,14 @@ class ActorState:
             if access.miss:
                 x.lookup_misses += 1
         elif access.attempt:  # a sign-up or login attempt
-            window_add(x.signups if kind == Kind.SIGNUP else x.logins, now, DAY, 1)
+            if kind == Kind.SIGNUP:
+                if x.signups is None:
+                    x.signups = [0.0, 0.0, 0.0]
+                window_add(x.signups, now, DAY, 1)
+            else:
+                if x.logins is None:
+                    x.logins = [0.0, 0.0, 0.0]
+                window_add(x.logins, now, DAY, 1)
 
     def note_member(self, member: str) -> None:
         """An established account (older than `NEW_ACCOUNT_AGE`) used this address; for a
@@ -587,33 +616,40 @@ class ActorState:
     def note_reason(self, rule: str, weight: float, reason: Words) -> None:
         """Keep `reason` for `rule` unless a stronger one is held; at most `MAX_REASONS`
         rules are kept, the weakest going first."""
-        reasons = self.reasons_by_rule
-        if reasons is None:
-            reasons = self.reasons_by_rule = {}
-        held = reasons.get(rule)
-        if held is None or weight >= held[0]:
-            reasons[rule] = (weight, reason)
-        if len(reasons) > MAX_REASONS:  # the weakest goes (the first held, of equals)
-            weakest, low = rule, math.inf
-            for r, (w, _) in reasons.items():
+        held = self.held_reasons
+        if held is None:  # a list, not a dict: most actors that have any have one or two
+            self.held_reasons = [(rule, weight, reason)]
+            return
+        for i, (r, w, _) in enumerate(held):
+            if r == rule:
+                if weight >= w:
+                    held[i] = (rule, weight, reason)
+                return
+        held.append((rule, weight, reason))
+        if len(held) > MAX_REASONS:  # the weakest goes (the first held, of equals)
+            weakest, low = 0, math.inf
+            for i, (_, w, _) in enumerate(held):
                 if w < low:
-                    weakest, low = r, w
-            del reasons[weakest]
+                    weakest, low = i, w
+            del held[weakest]
 
     def reasons(self) -> list[str]:
         """The reasons held for this actor, strongest first."""
-        held = self.reasons_by_rule
+        held = self.held_reasons
         if not held:
             return []
-        written = [(weight, words(reason)) for weight, reason in held.values()]
+        written = [(weight, words(reason)) for _, weight, reason in held]
         return [reason for _, reason in sorted(written, reverse=True)]
 
     def note_account(self, account: str) -> None:
         """Remember that `account` was used from this actor (bounded)."""
         x = self.more()
-        if len(x.accounts) < MAX_SMALL_SET:
-            x.accounts.add(account)
-            x.account_count = len(x.accounts)
+        accounts = x.accounts
+        if accounts is None:
+            accounts = x.accounts = set()
+        if len(accounts) < MAX_SMALL_SET:
+            accounts.add(account)
+            x.account_count = len(accounts)
 
     @property
     def gap_cv(self) -> float:
