@@ -7,7 +7,6 @@ time). The result is the document described in docs/analyze.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import heapq
 import json
@@ -254,7 +253,7 @@ def timeline(r: Replay) -> dict[str, Any]:
 
 def iso(t: float) -> str:
     """An epoch time as ISO 8601 UTC (`2015-05-17T10:05:03Z`)."""
-    return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))  # a third of datetime's cost
 
 
 def clock() -> float:
