@@ -18,8 +18,9 @@ d. analyze (the faster build) on the same lines with every client address made u
 
 Each runs ``--repeat`` times; the table shows medians, the ratios analyze / bare re and
 analyze / fail2ban, and the targets: analyze >= 100,000 lines/s (on both logs), >= 1/6 of
-bare re, peak memory < 1 GB (on both logs). ``--json FILE`` also writes every figure to FILE. Not a test: run it by hand,
-``python bench/analyze_bench.py`` (or ``--scale 1`` for a quick version).
+bare re, peak memory < 1 GB (on both logs). ``--json FILE`` also writes every figure to FILE.
+Not a test: run it by hand, ``python bench/analyze_bench.py`` (or ``--scale 1`` for a quick
+version).
 """
 
 from __future__ import annotations
@@ -218,29 +219,22 @@ def spread_addresses(log: Path) -> tuple[Path, dict[str, Any]]:
         ):
             return out, stats
     print(f"writing {out} (one client address per line) ...", flush=True)
-    used: Counter[str] = Counter()
+    used: Counter[tuple[int, int]] = Counter()  # addresses given out, per network
     with open(log, "rb") as src, open(out, "wb") as dst:
         for line in src:
             address, sep, rest = line.partition(b" ")
-            text = address.decode("ascii", "replace")
-            if ":" in text:  # IPv6: a fresh interface id in the same /64
-                try:
-                    network = int(ipaddress.IPv6Address(text)) >> 64
-                except ValueError:
-                    dst.write(line)
-                    continue
-                n = used[str(network)]
-                used[str(network)] += 1
-                fresh = str(ipaddress.IPv6Address((network << 64) | (n + 1)))
-            else:
-                octets = text.split(".")
-                if len(octets) != 4:
-                    dst.write(line)
-                    continue
-                block = f"{octets[0]}.{octets[1]}"
-                n = used[block]
-                used[block] += 1
-                fresh = f"{block}.{(n >> 8) & 255}.{n & 255}"
+            try:
+                ip = ipaddress.ip_address(address.decode("ascii"))
+            except ValueError:  # not an address: the line stays as it is
+                dst.write(line)
+                continue
+            if ip.version == 6:  # a fresh interface id in the same /64
+                block = (6, int(ip) >> 64)
+                fresh = str(ipaddress.IPv6Address((block[1] << 64) | (used[block] + 1)))
+            else:  # a fresh address in the same /16
+                block = (4, int(ip) >> 16)
+                fresh = str(ipaddress.IPv4Address((block[1] << 16) | (used[block] & 0xFFFF)))
+            used[block] += 1
             dst.write(fresh.encode() + sep + rest)
     stats = _count(out) | {"source_bytes": log.stat().st_size}
     stats_path.write_text(json.dumps(stats))
@@ -613,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
         print("(a'') scrapeguard analyze, one client address per line", flush=True)
         spread_log, spread_stats = spread_addresses(log)
-        use_compiled = compiled is not None and bool(builds[-1].walls)
+        fastest = compiled if compiled is not None and builds[-1].walls else None
         spread = measure_analyze(
             spread_log,
             int(spread_stats["lines"]),
@@ -621,8 +615,8 @@ def main(argv: list[str] | None = None) -> int:
             command,
             site,
             Path(work),
-            compiled if use_compiled and compiled is not None else SRC,
-            "compiled, 1 address/line" if use_compiled else "pure, 1 address/line",
+            fastest or SRC,
+            "pure, 1 address/line" if fastest is None else "compiled, 1 address/line",
         )
         print("(c) fail2ban-regex", flush=True)
         if args.no_fail2ban:
