@@ -7,6 +7,7 @@ is the event's own, so replaying a log gives the same state as seeing the traffi
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 from ..events import CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
@@ -183,24 +184,6 @@ def _added(seen: Sketch | str | None, key: str) -> tuple[Sketch | str, bool]:
         sketch.add(key)
         return sketch, True
     return seen, seen.add(key)
-
-
-#: One copy of each user agent the actors hold (each request brings its own): a log of a
-#: million addresses has a few thousand user agents.
-_AGENT_COPIES: dict[str, str] = {}
-MAX_AGENT_COPIES = 50_000
-
-
-def _one_copy(agent: str) -> str:
-    """The copy of `agent` that actors share."""
-    copies = _AGENT_COPIES
-    known = copies.get(agent)
-    if known is not None:
-        return known
-    if len(copies) >= MAX_AGENT_COPIES:
-        copies.clear()
-    copies[agent] = agent
-    return agent
 
 
 def _has(seen: Sketch | str | None, key: str) -> bool:
@@ -438,7 +421,7 @@ class ActorState:
             if agent != self.agent:
                 if self.agent:
                     self.agent_changes += 1
-                self.agent = _one_copy(agent)
+                self.agent = sys.intern(agent)  # one copy of each: each request brings its own
         number = access.subject_number
         if number is not None:
             # seq_run counts steps of 1-3 in one direction: positive up, negative down.
