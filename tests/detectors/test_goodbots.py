@@ -113,6 +113,21 @@ def test_a_verified_crawler_is_spared_the_guest_quota_an_impostor_is_not() -> No
     assert verified.counters["detector/automation/no-assets/hit"] == 0
 
 
+def test_a_crawler_alternating_its_own_user_agents_is_not_rotating_them() -> None:
+    """Bing crawls with two user agents from one address; both declare the same crawler."""
+    agents = (
+        EXAMPLEBOT,
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Examplebot/1.0)",
+    )
+    for ip, flagged in (("198.51.100.60", False), ("203.0.113.60", True)):
+        g = guard()
+        decide_all(
+            g, (event(i * 13.0, ip, f"/u/user{i}", user_agent=agents[i % 2]) for i in range(12))
+        )
+        # Unverifiable: judged by its claim and quota. An impostor gets no such allowance.
+        assert (g.counters["detector/automation/rotating-agents/hit"] > 0) is flagged, ip
+
+
 def test_crawler_weights_are_settings() -> None:
     g = guard(
         "policy: {traits_act_alone: true,"

@@ -142,12 +142,16 @@ class Automation(Detector):
             out.append(self.signal("no-assets", s.no_assets_weight, reason, scope))
         changes = p.agent_changes
         # People keep their browser through a visit; a scraper disguising itself switches
-        # every few requests. Counted only where one client is behind the actor.
+        # every few requests. Counted only where one client is behind the actor, and not for a
+        # crawler that says what it is: operators crawl with several agents of their own (two
+        # Bingbots from one address), and its claim and quota answer for it.
+        crawler = ctx.crawler
         if (
             access.people
             and changes >= s.rotation_agents
             and 10 * changes >= p.personal
             and (not ctx.shared)
+            and (crawler is None or crawler.status == "impostor")
         ):
             reason = Later(_rotation_words, changes, p.personal)
             if scope == "ip":  # no cookie: colleagues behind one address interleave browsers
