@@ -104,7 +104,7 @@ def open_shared(url: str) -> RedisState:
         if scheme == "redis+cluster":
             from redis.cluster import ClusterNode, RedisCluster
 
-            nodes = [ClusterNode(h, p) for h, p in hosts]  # type: ignore[no-untyped-call]
+            nodes = [ClusterNode(h, p) for h, p in hosts]  # type: ignore[no-untyped-call,unused-ignore]
             cluster = RedisCluster(startup_nodes=nodes, password=password, **common)
             return RedisState(cluster, _redacted(parsed), options, cluster=True)
         if scheme == "redis+sentinel":
@@ -114,10 +114,10 @@ def open_shared(url: str) -> RedisState:
             if not path:
                 raise ConfigError([f"state: name the monitored service in {_redacted(parsed)!r}"])
             db = int(path[1]) if len(path) > 1 else 0
-            sentinel = Sentinel(  # type: ignore[no-untyped-call]
+            sentinel = Sentinel(  # type: ignore[no-untyped-call,unused-ignore]
                 hosts, sentinel_kwargs=common, password=password, db=db, **common
             )
-            master = sentinel.master_for(path[0])  # type: ignore[no-untyped-call]
+            master = sentinel.master_for(path[0])  # type: ignore[no-untyped-call,unused-ignore]
             return RedisState(master, _redacted(parsed), options)
     except (redis.RedisError, ValueError) as e:
         raise ConfigError([f"state: cannot use {_redacted(parsed)!r}: {e}"]) from None
