@@ -55,6 +55,8 @@ TELLS_RULE = "policy/traits-act-after"
 #: per `ASSET_PAGES` pages: then they are served from elsewhere (a CDN) and reach no one here.
 ASSETS_CHECKED_AFTER = 500
 ASSET_PAGES = 100
+#: Addresses whose actor keys `Guard._address_keys` remembers (then it starts again).
+MAX_REMEMBERED_ADDRESSES = 100_000
 
 
 @dataclass(slots=True)
@@ -223,7 +225,7 @@ class Guard:
         self.alerts: list[Trip] = []
         self._pages = 0
         self._statics = 0
-        self._networks: dict[str, str] = {}
+        self._addresses: dict[str, tuple[str, ...]] = {}  # see `_address_keys`
         self._hits: dict[str, int] = {}  # signals raised, by rule (see `counters`)
         self._enforce = self.policy.mode == "enforce"
         self.blocklist = self.policy.blocklist
@@ -453,11 +455,7 @@ class Guard:
         """The actor keys of a request for a route of `kind` that is not a static asset (from
         a client with this `crawler` verdict), and how many of them are address keys (2 for
         IPv4, 4 for IPv6)."""
-        ip = event.ip
-        keys = ["ip:" + ip, self._network_key(ip)]
-        if ":" in ip:  # IPv6: also the /56 and /48 a subscriber or a site is given
-            keys.append("net:" + ipv6_prefix(ip, 56))
-            keys.append("net:" + ipv6_prefix(ip, 48))
+        keys = list(self._address_keys(event.ip))
         known = len(keys)
         if event.account is not None:
             keys.append("account:" + event.account)
@@ -782,15 +780,19 @@ class Guard:
             ip is not None and ip.shared_by_members
         )
 
-    def _network_key(self, ip: str) -> str:
-        if ":" not in ip:
-            return "net:" + network_of(ip)
-        key = self._networks.get(ip)
-        if key is None:
-            if len(self._networks) > 100_000:
-                self._networks.clear()
-            key = self._networks[ip] = "net:" + ipv6_prefix(ip, 64)
-        return key
+    def _address_keys(self, ip: str) -> tuple[str, ...]:
+        """The address's actor keys: itself, its /24 (IPv4), or its /64, /56 and /48 (IPv6: a
+        subscriber's and a site's prefixes). Remembered per address: clients come back."""
+        keys = self._addresses.get(ip)
+        if keys is None:
+            if ":" in ip:
+                keys = ("ip:" + ip, *["net:" + ipv6_prefix(ip, bits) for bits in (64, 56, 48)])
+            else:
+                keys = ("ip:" + ip, "net:" + network_of(ip))
+            if len(self._addresses) >= MAX_REMEMBERED_ADDRESSES:
+                self._addresses.clear()
+            self._addresses[ip] = keys
+        return keys
 
 
 def _tells_words(people: float) -> str:
