@@ -7,6 +7,7 @@ import hashlib
 import ipaddress
 import json
 import random
+import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -456,3 +457,21 @@ def test_a_uniform_block_answers_like_its_addresses() -> None:
     assert data.origin_of_block("198.51.100") == frozenset()
     split = [b for b in ("104.28.28", "104.28.29") if data.origin_of_block(b) is None]
     assert split, "the iCloud relay list has /26-/32 pieces, so some /24 is split"
+
+
+def test_ranges_list_marks_crawler_lists_too_old_to_verify_today(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scrapeguard.cli import main
+
+    assert main(["ranges", "list"]) == 0
+    packaged = capsys.readouterr().out
+    assert re.search(r"^bing .*2024-01-03 .*\(packaged\)  STALE$", packaged, re.M)
+    assert re.search(r"^tor .*\(packaged\)$", packaged, re.M)  # only crawler lists verify
+    assert "`scrapeguard ranges update NAME FILE`" in packaged
+
+    source = tmp_path / "bing.txt"
+    source.write_text("13.66.139.0/24\n")
+    update_range_list("bing", source, data_date=dt.datetime.now(dt.UTC).date())
+    assert main(["ranges", "list"]) == 0
+    assert re.search(r"^bing .*\(override\)$", capsys.readouterr().out, re.M)

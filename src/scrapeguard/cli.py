@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import itertools
 import os
 import sys
@@ -424,12 +425,27 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _ranges_list(args: argparse.Namespace) -> int:
+    from .crawlers import DEFAULT_MAX_AGE_DAYS
     from .netranges import list_range_lists
 
+    today = dt.datetime.now(dt.UTC).date()
+    stale = []
     for info in list_range_lists():
+        note = ""
+        old = info.data_date is not None and (today - info.data_date).days > DEFAULT_MAX_AGE_DAYS
+        if info.kind == "crawler" and old:
+            note = "  STALE"
+            stale.append(info.name)
         print(
             f"{info.name:<34} {info.kind:<12} {str(info.data_date or '?'):<12} "
-            f"{info.prefixes:>7,} prefixes  ({info.source})"
+            f"{info.prefixes:>7,} prefixes  ({info.source}){note}"
+        )
+    if stale:
+        print(
+            f"\nSTALE: more than {DEFAULT_MAX_AGE_DAYS:g} days old, so today's requests from "
+            f"these crawlers are unverifiable, not verified, and are judged like any client's: "
+            f"{', '.join(stale)}. Download the operator's current list and install it with "
+            "`scrapeguard ranges update NAME FILE` (docs/network-data.md)."
         )
     return EXIT_OK
 
