@@ -38,6 +38,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Final
 
 from scrapeguard.netranges import CrawlerRanges, NetworkData, PrefixSet, ip_to_int, network_data
 
@@ -60,9 +61,9 @@ __all__ = [
     "match_bot_lists",
 ]
 
-VERIFIED = "verified"
-UNVERIFIABLE = "unverifiable"
-IMPOSTOR = "impostor"
+VERIFIED: Final = "verified"
+UNVERIFIABLE: Final = "unverifiable"
+IMPOSTOR: Final = "impostor"
 
 CATEGORY_CRAWLER = "crawler"
 CATEGORY_TOOL = "tool"
@@ -637,7 +638,7 @@ class _Claim:
     fixed: CrawlerVerdict | None  # the verdict when no range check applies
 
 
-_CLAIMS: dict[str, _Claim] = {}
+_CLAIMS: Final[dict[str, _Claim]] = {}
 _NOT_CLAIMED = _Claim(None, None, "", None)
 
 

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from mypy_extensions import mypyc_attr
 
@@ -40,23 +40,23 @@ from .state import MemoryState
 from .state.actor import ActorState
 from .state.popularity import Popularity
 
-NO_TAGS: frozenset[str] = frozenset()
-BLOCK_RANK = RANK["block"]
-CAP_RANK = RANK["cap"]
-CHALLENGE_RANK = RANK["challenge"]
+NO_TAGS: Final[frozenset[str]] = frozenset()
+BLOCK_RANK: Final = RANK["block"]
+CAP_RANK: Final = RANK["cap"]
+CHALLENGE_RANK: Final = RANK["challenge"]
 #: Counter names of each action: (issued, simulated).
-ACTION_COUNTERS = {a: (f"action/{a}/issued", f"action/{a}/simulated") for a in RANK}
+ACTION_COUNTERS: Final = {a: (f"action/{a}/issued", f"action/{a}/simulated") for a in RANK}
 WARM_UP_ADDRESS = "192.0.2.1"
 WARM_UP_CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-SIGNATURE_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
+SIGNATURE_KINDS: Final = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
 #: The rule of the weightless signal that says why looks acted (`Guard._told`).
 TELLS_RULE = "policy/traits-act-after"
 #: Page assets count as seen until this many pages went by with fewer than one asset request
 #: per `ASSET_PAGES` pages: then they are served from elsewhere (a CDN) and reach no one here.
-ASSETS_CHECKED_AFTER = 500
-ASSET_PAGES = 100
+ASSETS_CHECKED_AFTER: Final = 500
+ASSET_PAGES: Final = 100
 #: Addresses whose actor keys `Guard._address_keys` remembers (then it starts again).
-MAX_REMEMBERED_ADDRESSES = 100_000
+MAX_REMEMBERED_ADDRESSES: Final = 100_000
 
 
 @dataclass(slots=True)
@@ -154,7 +154,7 @@ class Decision:
         return hashlib.blake2b(raw, digest_size=6).hexdigest()
 
 
-ALLOW = Decision("allow", "", "", 0.0, "default/allow", (), 0, False, "allow", 0.0)
+ALLOW: Final = Decision("allow", "", "", 0.0, "default/allow", (), 0, False, "allow", 0.0)
 
 
 class NetworkInfo(Protocol):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from .crawlers import CrawlerVerdict, CrawlerVerifier
 from .netranges import NetworkData, network_data
 
-MAX_BLOCKS = 1 << 18
+MAX_BLOCKS: Final = 1 << 18
 
 
 class PublishedNetworkInfo:

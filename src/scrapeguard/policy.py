@@ -12,7 +12,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Final
 
 from .config import Document, Errors, load_file
 from .detectors import DETECTORS, Detector
@@ -22,7 +22,7 @@ from .site import TOP_LEVEL_KEYS
 
 #: Actions in increasing strength. `decoy` serves canary data to actors past the block
 #: threshold, so it ranks above `block`.
-ACTIONS = (
+ACTIONS: Final = (
     "allow",
     "degrade",
     "challenge",
@@ -33,7 +33,7 @@ ACTIONS = (
     "block",
     "decoy",
 )
-RANK = {a: i for i, a in enumerate(ACTIONS)}
+RANK: Final = {a: i for i, a in enumerate(ACTIONS)}
 SCORED_ACTIONS = ("degrade", "challenge", "tarpit", "throttle", "block", "decoy")
 MODES = ("shadow", "enforce")
 

@@ -87,8 +87,8 @@ class Access:
         return by_fields(self)
 
 
-STATIC_ACCESS = Access(Kind.STATIC)
-OTHER_ACCESS = Access(Kind.OTHER)
+STATIC_ACCESS: Final = Access(Kind.STATIC)
+OTHER_ACCESS: Final = Access(Kind.OTHER)
 #: `SiteModel._route_of` for a path of no declared route: a page asset, robots.txt, other.
 STATIC_ROUTE, ROBOTS_ROUTE, NO_ROUTE = -1, -2, -3
 #: Paths whose route `SiteModel` remembers (then it starts again): a few megabytes.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from ..reasons import Later
 from ..site import Kind
@@ -35,7 +36,7 @@ class EnumerationSettings(Settings):
     lookup_miss_ratio: float = 0.5
 
 
-PROBE_PAGING = 55.0  # the weight of paging through a probe's results
+PROBE_PAGING: Final = 55.0  # the weight of paging through a probe's results
 
 
 class Enumeration(Detector):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from .base import Context, Detector, Settings, Signal
 
@@ -40,7 +41,7 @@ class GoodBots(Detector):
         return [self.signal("verified", 0, verdict.reason, ctx.principal_kind)]
 
 
-_RANK = {None: 0, "verified": 1, "unverifiable": 2, "impostor": 3}
+_RANK: Final = {None: 0, "verified": 1, "unverifiable": 2, "impostor": 3}
 
 
 def worse_bot(held: str | None, status: str) -> str:

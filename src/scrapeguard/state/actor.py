@@ -8,37 +8,37 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any
+from typing import Any, Final
 
 from ..events import CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
 from ..reasons import Words, words
 from ..site import Access, Kind
 
-HOUR = 3600.0
-DAY = 86400.0
+HOUR: Final = 3600.0
+DAY: Final = 86400.0
 
 # Bounded containers: an actor cannot grow our memory without limit.
 MAX_EXACT_SUBJECTS = 20_000
 MAX_NETWORKS = 16  # networks an account's `Reading` remembers
-BLOOM_BITS = 1 << 21
-MAX_SMALL_SET = 256
-MAX_REASONS = 8
-LONG_PAUSE = 60.0
+BLOOM_BITS: Final = 1 << 21
+MAX_SMALL_SET: Final = 256
+MAX_REASONS: Final = 8
+LONG_PAUSE: Final = 60.0
 #: Accounts younger than this count toward "accounts used from one address"; older ones are
 #: established members.
 NEW_ACCOUNT_AGE = 30 * 86400.0
 #: An address used by this many established members is treated as shared.
-SHARED_MEMBERS = 3
+SHARED_MEMBERS: Final = 3
 #: Route kinds whose requests update the `Extra` counters.
-COUNTED_ROUTES = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
-WINDOW_FROM = 3  # distinct people from which an actor's hourly and daily windows are kept
+COUNTED_ROUTES: Final = frozenset({Kind.SEARCH, Kind.LIST, Kind.LOOKUP, Kind.SIGNUP, Kind.LOGIN})
+WINDOW_FROM: Final = 3  # distinct people from which an actor's hourly and daily windows are kept
 #: Marks the key of a subject that was only listed (a subject shown in full is kept as is).
-LISTED = "\x00"
+LISTED: Final = "\x00"
 #: How one search term follows the one before in a walk (`_step`).
-EXTENSION = 1
-SIBLING = 2
+EXTENSION: Final = 1
+SIBLING: Final = 2
 NEW_STEM = 3
-SHORT_TERM = 3  # letters: a term this short is a probe, not a name
+SHORT_TERM: Final = 3  # letters: a term this short is a probe, not a name
 #: The counts a shared backend (`redis://`) keeps for every actor, in the order `adopt` takes.
 SHARED_FIELDS: tuple[str, ...] = (
     "first",

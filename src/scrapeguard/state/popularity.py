@@ -8,10 +8,12 @@ that shows in each of its accounts long before any quota does (`detectors.long_t
 
 from __future__ import annotations
 
+from typing import Final
+
 from .actor import DAY
 
 #: Profile views between two computations of where the head starts.
-RECOMPUTE_EVERY = 1000
+RECOMPUTE_EVERY: Final = 1000
 
 
 class Popularity:
