@@ -23,6 +23,7 @@ from .detectors.goodbots import worse_bot
 from .enforce.breaker import Breaker, Trip
 from .enforce.lists import ListEntry
 from .events import (
+    CAMPAIGN,
     SIGNATURE_CAMPAIGN,
     STACK_CAMPAIGN,
     ActorKind,
@@ -328,7 +329,7 @@ class Guard:
         return [ip_key] if event.account is None else [ip_key, "account:" + event.account]
 
     def _static_keys(self, event: RequestEvent, crawler: Any) -> list[str]:
-        keys = ["ip:" + event.ip]
+        keys = [self._address_keys(event.ip)[0]]
         if event.account is not None:
             keys.append("account:" + event.account)
         if event.session is not None:
@@ -379,18 +380,20 @@ class Guard:
         ip_state, net_state = states[0], states[1]
         wider = (states[2], states[3]) if wide else ()
         account = session = device = fingerprint = campaign = stack = None
-        if len(keys) > known:
-            by_kind: dict[str, ActorState] = {}
-            for key, state in zip(keys[known:], states[known:], strict=True):
-                if key.startswith(STACK_CAMPAIGN):
-                    stack = state
-                else:
-                    by_kind[key.partition(":")[0]] = state
-            account = by_kind.get("account")
-            session = by_kind.get("session")
-            device = by_kind.get("device")
-            fingerprint = by_kind.get("fp")
-            campaign = by_kind.get("campaign")
+        for i in range(known, len(keys)):  # in the order `_keys` makes them
+            key, state = keys[i], states[i]
+            if key.startswith("account:"):
+                account = state
+            elif key.startswith("session:"):
+                session = state
+            elif key.startswith("device:"):
+                device = state
+            elif key.startswith("fp:"):
+                fingerprint = state
+            elif key.startswith(STACK_CAMPAIGN):
+                stack = state
+            elif key.startswith(CAMPAIGN):
+                campaign = state
         principal, principal_kind = (
             (account, ActorKind.ACCOUNT)
             if account is not None

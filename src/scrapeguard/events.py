@@ -203,6 +203,10 @@ SIGNATURE_CAMPAIGN: Final = CAMPAIGN + "sig:"
 NEW_ACCOUNTS_CAMPAIGN: Final = CAMPAIGN + "new:"
 #: A signature campaign of the client software under any user agent (see `stack_key`).
 STACK_CAMPAIGN: Final = SIGNATURE_CAMPAIGN + "stack:"
+#: Signature campaign keys by (user agent, Accept-Language, TLS fingerprint), made once: a
+#: campaign's clients send the same signature again and again.
+_SIGNATURES: Final[dict[tuple[str, str, str], str]] = {}
+MAX_SIGNATURES: Final = 4096
 
 
 def campaign_key(event: RequestEvent, young: float) -> str | None:
@@ -223,8 +227,13 @@ def campaign_key(event: RequestEvent, young: float) -> str | None:
         return NEW_ACCOUNTS_CAMPAIGN + net
     if event.session is not None:
         return None
-    language, tls = event.accept_language or "", event.tls_fingerprint or ""
-    return SIGNATURE_CAMPAIGN + _digest(event.user_agent, language, tls)
+    signature = (event.user_agent, event.accept_language or "", event.tls_fingerprint or "")
+    key = _SIGNATURES.get(signature)
+    if key is None:
+        if len(_SIGNATURES) >= MAX_SIGNATURES:
+            _SIGNATURES.clear()
+        key = _SIGNATURES[signature] = SIGNATURE_CAMPAIGN + _digest(*signature)
+    return key
 
 
 def stack_key(event: RequestEvent) -> str | None:

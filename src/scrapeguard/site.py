@@ -90,9 +90,11 @@ class Access:
 STATIC_ACCESS: Final = Access(Kind.STATIC)
 OTHER_ACCESS: Final = Access(Kind.OTHER)
 #: `SiteModel._route_of` for a path of no declared route: a page asset, robots.txt, other.
-STATIC_ROUTE, ROBOTS_ROUTE, NO_ROUTE = -1, -2, -3
+STATIC_ROUTE: Final = -1
+ROBOTS_ROUTE: Final = -2
+NO_ROUTE: Final = -3
 #: Paths whose route `SiteModel` remembers (then it starts again): a few megabytes.
-PATHS_REMEMBERED = 32_768
+PATHS_REMEMBERED: Final = 32_768
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,13 @@ keep its place.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from ..events import RequestEvent
 
-UNIT = "\x1f"
-FIELDS = 10
-EMPTY = UNIT * (FIELDS - 1)  # the place of an event that travels whole
+UNIT: Final = "\x1f"
+FIELDS: Final = 10
+EMPTY: Final = UNIT * (FIELDS - 1)  # the place of an event that travels whole
 
 Batch = tuple[str, int, list[tuple[int, RequestEvent]]]
 """One encoded batch: the joined text, the number of events, and the events sent whole."""
