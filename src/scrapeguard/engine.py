@@ -12,7 +12,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from mypy_extensions import mypyc_attr
@@ -834,7 +834,19 @@ def _at_most_challenge(decision: Decision) -> Decision:
         return decision
     action = decision.action if RANK[decision.action] <= CHALLENGE_RANK else "challenge"
     enforced = decision.enforced if decision.rank <= CHALLENGE_RANK else "challenge"
-    return replace(decision, action=action, enforced=enforced, simulated=action != enforced)
+    d = decision
+    return Decision(
+        action,
+        d.scope,
+        d.key,
+        d.ttl,
+        d.origin,
+        d.why,
+        d.score,
+        action != enforced,
+        enforced,
+        d.time,
+    )
 
 
 def _list_decision(

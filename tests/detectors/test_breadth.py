@@ -146,4 +146,4 @@ def test_more_people_than_the_directory_is_said_plainly() -> None:
 
 def _rules(state: ActorState) -> set[str]:
     """The rules whose reasons `state` holds."""
-    return {rule for rule, _, _ in state.held_reasons or ()}
+    return {h.rule for h in state.held_reasons or ()}

@@ -195,6 +195,17 @@ def _has(seen: Sketch | str | None, key: str) -> bool:
     return seen.has(key)
 
 
+class HeldReason:
+    """The reason an actor holds for one rule: the strongest weight it fired with, in words."""
+
+    __slots__ = ("rule", "weight", "reason")
+
+    def __init__(self, rule: str, weight: float, reason: Words) -> None:
+        self.rule = rule
+        self.weight = weight
+        self.reason = reason
+
+
 class Extra:
     """Rarely needed counters, allocated only for actors that use search, lookup or sign-up."""
 
@@ -340,7 +351,7 @@ class ActorState:
         self.extra: Extra | None = None
         self.peak = 0
         #: (rule, weight, reason), at most one per rule (`note_reason`).
-        self.held_reasons: list[tuple[str, float, Words]] | None = None
+        self.held_reasons: list[HeldReason] | None = None
         self.fresh = 0
         self.agent = ""
         self.agent_changes = 0
@@ -601,19 +612,20 @@ class ActorState:
         rules are kept, the weakest going first."""
         held = self.held_reasons
         if held is None:  # a list, not a dict: most actors that have any have one or two
-            self.held_reasons = [(rule, weight, reason)]
+            self.held_reasons = [HeldReason(rule, weight, reason)]
             return
-        for i, (r, w, _) in enumerate(held):
-            if r == rule:
-                if weight >= w:
-                    held[i] = (rule, weight, reason)
+        for h in held:
+            if h.rule == rule:
+                if weight >= h.weight:  # updated in place: rules fire again and again
+                    h.weight = weight
+                    h.reason = reason
                 return
-        held.append((rule, weight, reason))
+        held.append(HeldReason(rule, weight, reason))
         if len(held) > MAX_REASONS:  # the weakest goes (the first held, of equals)
             weakest, low = 0, math.inf
-            for i, (_, w, _) in enumerate(held):
-                if w < low:
-                    weakest, low = i, w
+            for i, h in enumerate(held):
+                if h.weight < low:
+                    weakest, low = i, h.weight
             del held[weakest]
 
     def reasons(self) -> list[str]:
@@ -621,7 +633,7 @@ class ActorState:
         held = self.held_reasons
         if not held:
             return []
-        written = [(weight, words(reason)) for _, weight, reason in held]
+        written = [(h.weight, words(h.reason)) for h in held]
         return [reason for _, reason in sorted(written, reverse=True)]
 
     def note_account(self, account: str) -> None:
