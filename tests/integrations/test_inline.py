@@ -12,7 +12,7 @@ from inline_apps import BROWSER, PROXY, T0, Clock, make_inline
 
 from scrapeguard import protection
 from scrapeguard.integrations.inline import Inline, Protection, parse_cookies
-from scrapeguard.state.actor import DAY, window_add
+from scrapeguard.state.actor import DAY
 
 
 def request(inline: Inline, path: str, ip: str, **headers: str) -> Protection:
@@ -31,7 +31,8 @@ def test_login_success_is_attributed_and_a_failure_only_counted() -> None:
     assert q.event.account == "alice" and q.event.account_created == 1735689600.0
     net = inline.guard.state.get("net:198.51.100.0/24")
     assert net is not None
-    assert window_add(net.more().logins, inline.guard.now(), DAY, 0) == 2  # both attempts
+    logins = net.more().logins
+    assert logins is not None and logins.value(inline.guard.now(), DAY) == 2  # both attempts
 
 
 def test_disclosures_accept_one_id_or_many_and_count_each_person() -> None:

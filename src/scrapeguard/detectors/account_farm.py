@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..site import Kind
-from ..state.actor import DAY, ActorState, window_value
+from ..state.actor import DAY, ActorState
 from .base import Context, Detector, Settings, Signal, plural, ramp
 
 
@@ -37,8 +37,8 @@ class AccountFarm(Detector):
         networks += zip(ctx.wider, ("net56", "net48"), strict=False)
         for actor, scope in reversed(networks):
             x = actor.more()
-            signups = window_value(x.signups, ctx.now, DAY) if x.signups else 0.0
-            logins = window_value(x.logins, ctx.now, DAY) if x.logins else 0.0
+            signups = x.signups.value(ctx.now, DAY) if x.signups else 0.0
+            logins = x.logins.value(ctx.now, DAY) if x.logins else 0.0
             if signups > s.signups_per_day * factor:
                 reason = f"{plural(signups, 'sign-up')} in a day from {_where(actor)}"
                 weight = ramp(signups / (s.signups_per_day * factor), 1, 5, 50, 90)

@@ -75,25 +75,45 @@ SHARED_FIELDS: tuple[str, ...] = (
 )
 
 
-def window_add(w: list[float], now: float, size: float, amount: float) -> float:
-    """Add `amount` to a sliding window `[start, current, previous]`; return the estimate.
+class Window:
+    """A sliding-window counter: the fixed window that began at `start`, its count
+    (`current`) and the count of the window before it (`previous`).
 
-    The estimate weighs the previous fixed window by how much of it still overlaps the
-    sliding window ending at `now` (the sliding-window counter approximation).
+    Its estimate weighs the previous fixed window by how much of it still overlaps the
+    sliding window ending now (the sliding-window counter approximation).
     """
-    start = w[0]
-    if now >= start + size:
-        w[2] = w[1] if now < start + 2 * size else 0.0
-        w[0] = now - (now - start) % size if start else now
-        w[1] = 0.0
-    w[1] += amount
-    overlap = 1.0 - (now - w[0]) / size
-    return w[2] * max(overlap, 0.0) + w[1]
 
+    __slots__ = ("start", "current", "previous")
 
-def window_value(w: list[float], now: float, size: float) -> float:
-    """The estimate of window `w` at `now`, without changing it (a detector's read)."""
-    return window_add(list(w), now, size, 0.0)
+    def __init__(self, start: float = 0.0, current: float = 0.0, previous: float = 0.0) -> None:
+        self.start = start
+        self.current = current
+        self.previous = previous
+
+    def add(self, now: float, size: float, amount: float) -> float:
+        """Add `amount` at `now` to a window `size` seconds long; return the estimate."""
+        start = self.start
+        if now >= start + size:
+            self.previous = self.current if now < start + 2 * size else 0.0
+            self.start = now - (now - start) % size if start else now
+            self.current = 0.0
+        self.current += amount
+        overlap = 1.0 - (now - self.start) / size
+        return self.previous * max(overlap, 0.0) + self.current
+
+    def value(self, now: float, size: float) -> float:
+        """The estimate at `now`, without changing the window (a detector's read)."""
+        return Window(self.start, self.current, self.previous).add(now, size, 0.0)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Window) and (self.start, self.current, self.previous) == (
+            other.start,
+            other.current,
+            other.previous,
+        )
+
+    def __repr__(self) -> str:
+        return f"Window({self.start!r}, {self.current!r}, {self.previous!r})"
 
 
 class Sketch:
@@ -240,8 +260,8 @@ class Extra:
         self.lookups = 0
         self.lookup_misses = 0
         # Sign-up and login windows (`window_add`) and accounts seen, made on first use.
-        self.signups: list[float] | None = None
-        self.logins: list[float] | None = None
+        self.signups: Window | None = None
+        self.logins: Window | None = None
         self.accounts: set[str] | None = None
         self.account_count = 0
 
@@ -332,8 +352,8 @@ class ActorState:
         self.subjects: Sketch | str | None = None
         self.distinct = 0
         self.seen = 0.0
-        self.hour: list[float] | None = None
-        self.day: list[float] | None = None
+        self.hour: Window | None = None
+        self.day: Window | None = None
         self.people_hour = 0.0
         self.people_day = 0.0
         self.seq_last = -1
@@ -491,10 +511,10 @@ class ActorState:
                     # everyone seen so far) once they could, which keeps most actors small.
                     self.people_hour = self.people_day = self.seen
                     return counted
-                hour = self.hour = [now, self.seen - amount, 0.0]
-                day = self.day = [now, self.seen - amount, 0.0]
-            self.people_hour = window_add(hour, now, HOUR, amount)
-            self.people_day = window_add(day, now, DAY, amount)
+                hour = self.hour = Window(now, self.seen - amount)
+                day = self.day = Window(now, self.seen - amount)
+            self.people_hour = hour.add(now, HOUR, amount)
+            self.people_day = day.add(now, DAY, amount)
         return counted
 
     def adopt(self, shared: list[float]) -> None:
@@ -525,9 +545,9 @@ class ActorState:
             x.lookups = int(v[21])
             x.lookup_misses = int(v[22])
             if any(v[23:26]):
-                x.signups = [v[23], v[24], v[25]]
+                x.signups = Window(v[23], v[24], v[25])
             if any(v[26:29]):
-                x.logins = [v[26], v[27], v[28]]
+                x.logins = Window(v[26], v[27], v[28])
             x.account_count = int(v[29])
         self.member_count = int(v[30])
 
@@ -584,12 +604,12 @@ class ActorState:
         elif access.attempt:  # a sign-up or login attempt
             if kind == Kind.SIGNUP:
                 if x.signups is None:
-                    x.signups = [0.0, 0.0, 0.0]
-                window_add(x.signups, now, DAY, 1)
+                    x.signups = Window()
+                x.signups.add(now, DAY, 1)
             else:
                 if x.logins is None:
-                    x.logins = [0.0, 0.0, 0.0]
-                window_add(x.logins, now, DAY, 1)
+                    x.logins = Window()
+                x.logins.add(now, DAY, 1)
 
     def note_member(self, member: str) -> None:
         """An established account (older than `NEW_ACCOUNT_AGE`) used this address; for a
@@ -687,8 +707,8 @@ def accounts_noted(key: str, event: RequestEvent, access: Access, now: float) ->
     return noted, member
 
 
-def _window(start: float, current: float, previous: float) -> list[float] | None:
-    return [start, current, previous] if start else None
+def _window(start: float, current: float, previous: float) -> Window | None:
+    return Window(start, current, previous) if start else None
 
 
 def _step(previous: str, term: str) -> int:
