@@ -42,10 +42,6 @@ FLUSH_AFTER = 0.1  # seconds a pending write waits for a round trip before it is
 SCHEMES = ("redis", "rediss", "redis+sentinel", "redis+cluster")
 
 try:
-    from redis.exceptions import ResponseError
-except ImportError:  # the backend is unusable without redis; open_shared says so
-    ResponseError = Exception  # type: ignore[assignment,misc]
-try:
     from hiredis import pack_command as _hiredis_pack
 except ImportError:
     _hiredis_pack = None  # type: ignore[assignment]
@@ -270,6 +266,8 @@ class RedisState(MemoryState):
 
     def _land(self, flight: _Flight) -> None:
         """Read the replies of the oldest batch in the air."""
+        from redis.exceptions import ResponseError  # loaded by now: not on every import
+
         wire = self._wire
         try:
             replies: list[Any] = []
@@ -513,6 +511,8 @@ class RedisState(MemoryState):
             for c in commands:
                 pipe.execute_command(*c)
             return list(pipe.execute(raise_on_error=False))
+        from redis.exceptions import ResponseError  # loaded by now: not on every import
+
         pool = self.client.connection_pool
         conn = pool.get_connection()
         try:
