@@ -182,7 +182,8 @@ class Detector:
         name = self._rules.get(rule)
         if name is None:
             name = self._rules[rule] = f"{self.name}/{rule}"
-        scale: float = self.settings.weight  # typed: arithmetic on `Any` is a generic call
+        settings: Settings = self.settings  # typed: `Any` would be read the generic way
+        scale = settings.weight
         w = weight * scale
         return Signal(name, 100.0 if w > 100.0 else w if w > 0.0 else 0.0, reason, scope)
 
