@@ -56,7 +56,7 @@ TELLS_RULE = "policy/traits-act-after"
 #: per `ASSET_PAGES` pages: then they are served from elsewhere (a CDN) and reach no one here.
 ASSETS_CHECKED_AFTER: Final = 500
 ASSET_PAGES: Final = 100
-#: Addresses whose actor keys `Guard._address_keys` remembers (then it starts again).
+#: Addresses `Guard._address` remembers (then it starts again).
 MAX_REMEMBERED_ADDRESSES: Final = 100_000
 
 
@@ -158,6 +158,18 @@ class Decision:
 ALLOW: Final = Decision("allow", "", "", 0.0, "default/allow", (), 0, False, "allow", 0.0)
 
 
+class Address:
+    """What the engine knows about one client address: its actor keys (itself, its /24, or
+    its /64, /56 and /48: a subscriber's and a site's IPv6 prefixes) and, once asked, the
+    tags of the networks it belongs to."""
+
+    __slots__ = ("keys", "origin")
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys
+        self.origin: frozenset[str] | None = None
+
+
 class NetworkInfo(Protocol):
     """What the engine needs to know about addresses and crawlers."""
 
@@ -226,7 +238,7 @@ class Guard:
         self.alerts: list[Trip] = []
         self._pages = 0
         self._statics = 0
-        self._addresses: dict[str, tuple[str, ...]] = {}  # see `_address_keys`
+        self._addresses: dict[str, Address] = {}  # see `_address`
         self._hits: dict[str, int] = {}  # signals raised, by rule (see `counters`)
         self._enforce = self.policy.mode == "enforce"
         self.blocklist = self.policy.blocklist
@@ -329,7 +341,7 @@ class Guard:
         return [ip_key] if event.account is None else [ip_key, "account:" + event.account]
 
     def _static_keys(self, event: RequestEvent, crawler: Any) -> list[str]:
-        keys = [self._address_keys(event.ip)[0]]
+        keys = [self._address(event.ip).keys[0]]
         if event.account is not None:
             keys.append("account:" + event.account)
         if event.session is not None:
@@ -401,7 +413,7 @@ class Guard:
             if session is not None
             else (ip_state, ActorKind.IP)
         )
-        origin = NO_TAGS if access.kind == Kind.OTHER else self.network.origin(ip)
+        origin = NO_TAGS if access.kind == Kind.OTHER else self._origin(ip)
         partner = (
             self.policy.partner_for(ip, event.account, event.user_agent)
             if (self.policy.partners)
@@ -448,7 +460,7 @@ class Guard:
                 if found:
                     signals.extend(found)
         if signals and access.kind == Kind.OTHER:  # origin was skipped above; now it matters
-            ctx.origin = self.network.origin(ip)
+            ctx.origin = self._origin(ip)
             ctx.shared = _is_shared(ctx.origin) or ip_state.shared_by_members
         return access, self._conclude(signals, ctx, keys)
 
@@ -458,7 +470,7 @@ class Guard:
         """The actor keys of a request for a route of `kind` that is not a static asset (from
         a client with this `crawler` verdict), and how many of them are address keys (2 for
         IPv4, 4 for IPv6)."""
-        keys = list(self._address_keys(event.ip))
+        keys = list(self._address(event.ip).keys)
         known = len(keys)
         if event.account is not None:
             keys.append("account:" + event.account)
@@ -779,23 +791,30 @@ class Guard:
 
     def _shared_address(self, ip_key: str, ip: ActorState | None) -> bool:
         """Whether the address of key `ip_key` (`ip:…`) is shared by many people."""
-        return _is_shared(self.network.origin(ip_key[3:])) or (
+        return _is_shared(self._origin(ip_key[3:])) or (
             ip is not None and ip.shared_by_members
         )
 
-    def _address_keys(self, ip: str) -> tuple[str, ...]:
-        """The address's actor keys: itself, its /24 (IPv4), or its /64, /56 and /48 (IPv6: a
-        subscriber's and a site's prefixes). Remembered per address: clients come back."""
-        keys = self._addresses.get(ip)
-        if keys is None:
+    def _address(self, ip: str) -> Address:
+        """What is known about a client address, remembered per address: clients come back."""
+        address = self._addresses.get(ip)
+        if address is None:
             if ":" in ip:
                 keys = ("ip:" + ip, *["net:" + ipv6_prefix(ip, bits) for bits in (64, 56, 48)])
             else:
                 keys = ("ip:" + ip, "net:" + network_of(ip))
             if len(self._addresses) >= MAX_REMEMBERED_ADDRESSES:
                 self._addresses.clear()
-            self._addresses[ip] = keys
-        return keys
+            address = self._addresses[ip] = Address(keys)
+        return address
+
+    def _origin(self, ip: str) -> frozenset[str]:
+        """The tags of the networks `ip` belongs to (`NetworkInfo.origin`), once per address."""
+        address = self._address(ip)
+        origin = address.origin
+        if origin is None:
+            origin = address.origin = self.network.origin(ip)
+        return origin
 
 
 def _tells_words(people: float) -> str:
