@@ -323,6 +323,7 @@ class ActorState:
         "held_reasons",
         "verdict",
         "read_robots",
+        "listed",
         "members",
         "member_count",
         "bot",
@@ -379,6 +380,7 @@ class ActorState:
         self.aggregate = aggregates(key)
         self.verdict = "allow"
         self.read_robots = False
+        self.listed = False  # whether `subjects` holds anyone only listed (`LISTED`)
         self.members: set[str] | None = None
         self.member_count = 0
         self.bot: str | None = None
@@ -488,11 +490,12 @@ class ActorState:
                 seen, first = _added(seen, d.subject)
                 if first:
                     counted += d.people
-                    if not _has(seen, LISTED + d.subject):
+                    if not self.listed or not _has(seen, LISTED + d.subject):
                         new += d.people
             elif not _has(seen, d.subject):  # a listed person, unless seen in full before
                 seen, first = _added(seen, LISTED + d.subject)
                 if first:
+                    self.listed = True
                     counted += d.people
                     new += d.people
         self.subjects = seen
