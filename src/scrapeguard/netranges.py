@@ -651,8 +651,11 @@ def _text_prefixes(text: str, origin: str) -> tuple[list[tuple[int, int]], dt.da
             if match and date is None:
                 date = _safe_date(match.group(1))
             continue
-        token = _FIRST_FIELD.split(line, maxsplit=1)[0]
-        parsed = parse_cidr(token)
+        parsed = parse_cidr(line)  # most lines are the address alone
+        token = line
+        if parsed is None:
+            token = _FIRST_FIELD.split(line, maxsplit=1)[0]
+            parsed = parse_cidr(token)
         if parsed is None:
             raise RangeListError(
                 f"{origin}, line {lineno}: {token!r} is not a valid IPv4/IPv6 address or CIDR "
