@@ -170,6 +170,15 @@ class Address:
         self.origin: frozenset[str] | None = None
 
 
+class Tally:
+    """A count kept in place: a dict of counts boxes a new integer at every hit."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
 class NetworkInfo(Protocol):
     """What the engine needs to know about addresses and crawlers."""
 
@@ -234,12 +243,12 @@ class Guard:
         first = min((t.score for t in self.policy.thresholds), default=100.0)
         self._trait_cap = 100.0 if self.policy.traits_act_alone else max(0.0, first - 1.0)
         self._dispatch = {kind: self._detectors_for(kind) for kind in Kind.ALL}
-        self._counts: dict[str, int] = {}  # see `counters` (a plain dict costs less to count in)
+        self._counts: dict[str, Tally] = {}  # see `counters`
         self.alerts: list[Trip] = []
         self._pages = 0
         self._statics = 0
         self._addresses: dict[str, Address] = {}  # see `_address`
-        self._hits: dict[str, int] = {}  # signals raised, by rule (see `counters`)
+        self._hits: dict[str, Tally] = {}  # signals raised, by rule (see `counters`)
         self._enforce = self.policy.mode == "enforce"
         self.blocklist = self.policy.blocklist
         self.allowlist = self.policy.allowlist
@@ -509,7 +518,10 @@ class Guard:
                     grouped[s.scope] = [s]
                 else:
                     same.append(s)
-                hits[s.rule] = hits.get(s.rule, 0) + 1
+                tally = hits.get(s.rule)
+                if tally is None:
+                    tally = hits[s.rule] = Tally()
+                tally.count += 1
             breaker = self.breaker
             shadowing = bool(policy.shadow_rules) or (breaker is not None and breaker.any_tripped)
             for scope, group in grouped.items():
@@ -640,14 +652,16 @@ class Guard:
     def counters(self) -> Counter[str]:
         """How many times each rule hit (`detector/<rule>/hit`), each action was issued or
         simulated (`action/<action>/issued`), each breaker tripped: a copy."""
-        counted = Counter(self._counts)
-        for rule, hits in self._hits.items():
-            counted[f"detector/{rule}/hit"] = hits
+        counted = Counter({name: tally.count for name, tally in self._counts.items()})
+        for rule, tally in self._hits.items():
+            counted[f"detector/{rule}/hit"] = tally.count
         return counted
 
     def _count(self, name: str) -> None:
-        counts = self._counts
-        counts[name] = counts.get(name, 0) + 1
+        tally = self._counts.get(name)
+        if tally is None:
+            tally = self._counts[name] = Tally()
+        tally.count += 1
 
     def _spare_shared(
         self, ctx: Context, action: str, enforced: str, scope: str, actor: ActorState
