@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ from scrapeguard.config import load_document
 from scrapeguard.engine import Guard, NoNetworkInfo
 from scrapeguard.events import Disclosure, RequestEvent
 from scrapeguard.policy import Policy, policy_from_document
-from scrapeguard.site import PATHS_REMEMBERED, Access, Kind, site_from_document
+from scrapeguard.site import PATHS_REMEMBERED, Access, Kind, _unquote, site_from_document
 
 CONFIG = Path(__file__).parent / "testdata" / "config"
 GOOD = CONFIG / "good-site.yaml"
@@ -359,3 +360,16 @@ def test_a_top_level_typo_is_reported() -> None:
             messages += exc.messages
     assert any("stie" in m for m in messages)
     assert any("polcy" in m for m in messages)
+
+
+ESCAPES = ["%", "%2", "%41", "%c3", "%C3%A9", "%e9", "%zz", "%F0%9F%98%80", "%F0%9F", "%25"]
+
+
+@given(
+    st.one_of(
+        st.lists(st.sampled_from([*ESCAPES, "a", "+", " ", "@", "é", "\x00"])).map("".join),
+        st.text(max_size=30),
+    )
+)
+def test_query_values_are_unquoted_as_urllib_unquotes_them(text: str) -> None:
+    assert _unquote(text) == unquote(text)

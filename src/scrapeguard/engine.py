@@ -356,26 +356,31 @@ class Guard:
         if event.session is not None:
             keys.append("session:" + event.session)
         # So that a campaign knows whether its clients load assets.
-        keys.extend(self._campaign_keys(event, Kind.STATIC, crawler))
+        self._add_campaign_keys(keys, event, Kind.STATIC, crawler)
         return keys
 
-    def _campaign_keys(self, event: RequestEvent, kind: str, crawler: Any) -> list[str]:
-        """The campaigns `event` (a request of route `kind`; `crawler`: its crawler verdict)
-        may belong to (`events.campaign_key`, `events.stack_key`), unless campaigns are off.
-        A guest joins its signatures' campaigns only with requests for people's data and for
-        page assets, and not when it declares itself a crawler (crawlers answer for
-        themselves, by name)."""
+    def _add_campaign_keys(
+        self, keys: list[str], event: RequestEvent, kind: str, crawler: Any
+    ) -> None:
+        """Add to `keys` the campaigns `event` (a request of route `kind`; `crawler`: its
+        crawler verdict) may belong to (`events.campaign_key`, `events.stack_key`), unless
+        campaigns are off. A guest joins its signatures' campaigns only with requests for
+        people's data and for page assets, and not when it declares itself a crawler (crawlers
+        answer for themselves, by name)."""
         if self._young is None:
-            return []
+            return
         key = campaign_key(event, self._young)
         if key is None:
-            return []
+            return
         if event.account is not None:
-            return [key]
+            keys.append(key)
+            return
         if kind not in SIGNATURE_KINDS or crawler is not None:
-            return []
+            return
+        keys.append(key)
         stack = stack_key(event)
-        return [key] if stack is None else [key, stack]
+        if stack is not None:
+            keys.append(stack)
 
     def _evaluate(self, event: RequestEvent, access: Access) -> tuple[Access, Decision]:
         now = event.time
@@ -491,7 +496,7 @@ class Guard:
             # Header traits are known (inline, JSON logs): the fingerprint is worth an actor.
             # From a plain log it would only be the user agent, shared by thousands.
             keys.append("fp:" + fingerprint_of(event))
-        keys.extend(self._campaign_keys(event, kind, crawler))
+        self._add_campaign_keys(keys, event, kind, crawler)
         return keys, known
 
     def _detectors_for(self, kind: str) -> tuple[list[Detector], list[Detector]]:
@@ -805,9 +810,7 @@ class Guard:
 
     def _shared_address(self, ip_key: str, ip: ActorState | None) -> bool:
         """Whether the address of key `ip_key` (`ip:…`) is shared by many people."""
-        return _is_shared(self._origin(ip_key[3:])) or (
-            ip is not None and ip.shared_by_members
-        )
+        return _is_shared(self._origin(ip_key[3:])) or (ip is not None and ip.shared_by_members)
 
     def _address(self, ip: str) -> Address:
         """What is known about a client address, remembered per address: clients come back."""

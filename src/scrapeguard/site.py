@@ -277,8 +277,30 @@ class SiteModel:
         return found
 
 
+#: Each two-digit hex escape's byte, as `urllib.parse.unquote` reads them (either case).
+_HEX_BYTE: Final = {
+    f"{a}{b}": int(a + b, 16) for a in "0123456789abcdefABCDEF" for b in "0123456789abcdefABCDEF"
+}
+
+
 def _unquote(text: str) -> str:
-    return unquote(text) if "%" in text else text
+    """`urllib.parse.unquote(text)`, compiled for the common case: ASCII text (search terms,
+    emails and phone numbers looked up)."""
+    if "%" not in text:
+        return text
+    if not text.isascii():
+        return unquote(text)
+    parts = text.split("%")
+    raw = bytearray(parts[0].encode())
+    for part in parts[1:]:
+        byte = _HEX_BYTE.get(part[:2])
+        if byte is None:  # not an escape: kept as written
+            raw += b"%"
+            raw += part.encode()
+        else:
+            raw.append(byte)
+            raw += part[2:].encode()
+    return raw.decode("utf-8", "replace")
 
 
 def _param(query: str, name: str) -> str | None:
