@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -179,29 +179,24 @@ class Tally:
         self.count = 0
 
 
-class NetworkInfo(Protocol):
-    """What the engine needs to know about addresses and crawlers."""
+@mypyc_attr(allow_interpreted_subclasses=True)
+class NetworkInfo:
+    """What the engine needs to know about addresses and crawlers (`PublishedNetworkInfo`
+    answers from the shipped range lists). A base class, not a protocol, so that the compiled
+    engine calls it directly; this base knows nothing."""
 
     def origin(self, ip: str) -> frozenset[str]:
         """Tags of the networks `ip` belongs to (`shared:*`, `datacenter`, `vpn`, `tor`)."""
-        ...
+        return NO_TAGS
 
     def crawler(self, user_agent: str, ip: str, now: float) -> Any:
         """A crawler verdict (with `status` and `reason`) or None for non-crawlers."""
-        ...
+        return None
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
-class NoNetworkInfo:
+class NoNetworkInfo(NetworkInfo):
     """Knows nothing about networks or crawlers (for tests of other parts)."""
-
-    def origin(self, ip: str) -> frozenset[str]:
-        """No tags."""
-        return frozenset()
-
-    def crawler(self, user_agent: str, ip: str, now: float) -> Any:
-        """No crawler verdicts."""
-        return None
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import Final
 
 from .crawlers import CrawlerVerdict, CrawlerVerifier
+from .engine import NetworkInfo
 from .netranges import NetworkData, network_data
 
 MAX_BLOCKS: Final = 1 << 18
 
 
-class PublishedNetworkInfo:
+class PublishedNetworkInfo(NetworkInfo):
     """Origin tags and crawler verification from the packaged (or refreshed) range lists,
     plus the shared ranges a site model declares (a mobile carrier's NAT pool, say)."""
 
