@@ -17,8 +17,8 @@ d. analyze (the faster build) on the same lines with every client address made u
    where actor state, not parsing, sets the peak memory.
 
 Each runs ``--repeat`` times; the table shows medians, the ratios analyze / bare re and
-analyze / fail2ban, and the targets: analyze >= 100,000 lines/s (on both logs), >= 1/6 of
-bare re, peak memory < 1 GB (on both logs). ``--json FILE`` also writes every figure to FILE.
+analyze / fail2ban, and the targets, each judged on both logs: analyze >= 100,000 lines/s,
+>= 1/6 of bare re, peak memory < 1 GB. ``--json FILE`` also writes every figure to FILE.
 Not a test: run it by hand, ``python bench/analyze_bench.py`` (or ``--scale 1`` for a quick
 version).
 """
@@ -440,8 +440,7 @@ def report(
 ) -> dict[str, Any]:
     """Print the table, ratios and targets; return them as a JSON-ready dict. Targets are
     judged on the fastest analyze build that ran (compiled if it built, else pure Python),
-    on the simulator's log and, for speed and memory, on `spread` (the same log from one
-    address a line) too."""
+    on the simulator's log and on `spread` (the same log from one address a line) too."""
     *builds, bare, f2b = results
     ran = [m for m in builds if m.lines_per_s]
     analyze = max(ran, key=lambda m: m.lines_per_s or 0) if ran else builds[0]
@@ -450,6 +449,7 @@ def report(
     ratio_f2b = a_rate / f_rate if a_rate and f_rate else None
     peak = max((m.peak_bytes for m in (analyze, spread) if m.peak_bytes), default=None)
     s_rate = spread.lines_per_s
+    s_ratio_re = s_rate / re_rate if s_rate and re_rate else None
     targets: dict[str, dict[str, Any]] = {
         "analyze_lines_per_s": {
             "target": f">= {TARGET_LINES_PER_S:,}",
@@ -465,6 +465,11 @@ def report(
             "target": f">= {TARGET_RE_FRACTION:.3f} (1/6)",
             "value": ratio_re,
             "ok": None if ratio_re is None else ratio_re >= TARGET_RE_FRACTION,
+        },
+        "analyze_vs_bare_re_one_address_a_line": {
+            "target": f">= {TARGET_RE_FRACTION:.3f} (1/6)",
+            "value": s_ratio_re,
+            "ok": None if s_ratio_re is None else s_ratio_re >= TARGET_RE_FRACTION,
         },
         "analyze_peak_memory": {
             "target": f"< {TARGET_PEAK_BYTES:,} bytes (1 GiB)",
@@ -521,6 +526,11 @@ def report(
             "analyze_lines_per_s_one_address_a_line",
         ),
         ("analyze >= 1/6 of bare re", _fmt(ratio_re, ".3f"), "analyze_vs_bare_re"),
+        (
+            "  the same, 1 address/line",
+            _fmt(s_ratio_re, ".3f"),
+            "analyze_vs_bare_re_one_address_a_line",
+        ),
         (
             "analyze peak memory < 1 GiB (both)",
             _fmt(peak / MIB if peak else None, ",.0f", " MiB"),
