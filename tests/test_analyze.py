@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import math
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
 from support import event, profiles, run
 
-from scrapeguard.analyze import replay, result_document, summarise_actors, write_result
+from scrapeguard.analyze import iso, replay, result_document, summarise_actors, write_result
 from scrapeguard.engine import Guard, NoNetworkInfo
 from scrapeguard.ingest import IngestStats
 from scrapeguard.policy import Policy
@@ -63,3 +67,11 @@ def test_the_json_document_of_an_empty_log_lists_no_actors() -> None:
     written, rows = _written(Guard(policy=Policy(), network=NoNetworkInfo()))
     assert written["actors"] == rows == []
     assert written["summary"]["first_event"] is None
+
+
+@given(st.floats(min_value=-1e9, max_value=4e9, allow_nan=False))
+def test_report_times_are_the_utc_second_they_fall_in(t: float) -> None:
+    second = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=math.floor(t))
+    expected = second.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert iso(t) == expected
+    assert iso(t) == expected  # and again, once remembered
