@@ -518,10 +518,7 @@ class Guard:
                     grouped[s.scope] = [s]
                 else:
                     same.append(s)
-                tally = hits.get(s.rule)
-                if tally is None:
-                    tally = hits[s.rule] = Tally()
-                tally.count += 1
+                _add_one(hits, s.rule)
             breaker = self.breaker
             shadowing = bool(policy.shadow_rules) or (breaker is not None and breaker.any_tripped)
             for scope, group in grouped.items():
@@ -658,10 +655,7 @@ class Guard:
         return counted
 
     def _count(self, name: str) -> None:
-        tally = self._counts.get(name)
-        if tally is None:
-            tally = self._counts[name] = Tally()
-        tally.count += 1
+        _add_one(self._counts, name)
 
     def _spare_shared(
         self, ctx: Context, action: str, enforced: str, scope: str, actor: ActorState
@@ -827,6 +821,13 @@ class Guard:
         if origin is None:
             origin = address.origin = self.network.origin(ip)
         return origin
+
+
+def _add_one(tallies: dict[str, Tally], name: str) -> None:
+    tally = tallies.get(name)
+    if tally is None:
+        tally = tallies[name] = Tally()
+    tally.count += 1
 
 
 def _tells_words(people: float) -> str:

@@ -259,7 +259,7 @@ class Extra:
         self.max_run = 0
         self.lookups = 0
         self.lookup_misses = 0
-        # Sign-up and login windows (`window_add`) and accounts seen, made on first use.
+        # Sign-up and login windows (`Window`) and accounts seen, made on first use.
         self.signups: Window | None = None
         self.logins: Window | None = None
         self.accounts: set[str] | None = None
@@ -371,7 +371,7 @@ class ActorState:
         self.errors = 0
         self.extra: Extra | None = None
         self.peak = 0
-        #: (rule, weight, reason), at most one per rule (`note_reason`).
+        #: At most one reason per rule (`note_reason`).
         self.held_reasons: list[HeldReason] | None = None
         self.fresh = 0
         self.agent = ""
