@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import itertools
 import os
 import sys
@@ -426,14 +425,16 @@ def _check(args: argparse.Namespace) -> int:
 
 def _ranges_list(args: argparse.Namespace) -> int:
     from .crawlers import DEFAULT_MAX_AGE_DAYS
-    from .netranges import list_range_lists
+    from .netranges import date_epoch, list_range_lists
 
-    today = dt.datetime.now(dt.UTC).date()
+    # Trusted up to this many seconds after its date, as `CrawlerVerifier` trusts a list.
+    max_age = DEFAULT_MAX_AGE_DAYS * 86400.0
+    now = time.time()
     stale = []
     for info in list_range_lists():
         note = ""
-        old = info.data_date is not None and (today - info.data_date).days > DEFAULT_MAX_AGE_DAYS
-        if info.kind == "crawler" and old:
+        epoch = date_epoch(info.data_date)
+        if info.kind == "crawler" and epoch is not None and now > epoch + max_age:
             note = "  STALE"
             stale.append(info.name)
         print(

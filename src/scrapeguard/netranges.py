@@ -51,6 +51,7 @@ __all__ = [
     "TAG_SHARED_PRIVATE",
     "TAG_TOR",
     "TAG_VPN",
+    "date_epoch",
     "ip_to_int",
     "list_range_lists",
     "network_data",
@@ -606,11 +607,14 @@ class CrawlerRanges:
     @property
     def date_epoch(self) -> float | None:
         """The data date as seconds since the epoch (midnight UTC), or None when unknown."""
-        if self.data_date is None:
-            return None
-        return dt.datetime(
-            self.data_date.year, self.data_date.month, self.data_date.day, tzinfo=dt.UTC
-        ).timestamp()
+        return date_epoch(self.data_date)
+
+
+def date_epoch(date: dt.date | None) -> float | None:
+    """A list's data date as seconds since the epoch (midnight UTC), or None when unknown."""
+    if date is None:
+        return None
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC).timestamp()
 
 
 def ranges_override_dir() -> Path:
