@@ -12,10 +12,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support import event, profiles, run
 
-from scrapeguard.analyze import iso, replay, result_document, summarise_actors, write_result
+from scrapeguard.analyze import (
+    _row,
+    iso,
+    replay,
+    result_document,
+    row_json,
+    summarise_actors,
+    write_result,
+)
 from scrapeguard.engine import Guard, NoNetworkInfo
 from scrapeguard.ingest import IngestStats
 from scrapeguard.policy import Policy
+from scrapeguard.state.actor import ActorState
 
 
 def test_report_lists_flagged_actors_and_the_unflagged_that_saw_most_people() -> None:
@@ -75,3 +84,32 @@ def test_report_times_are_the_utc_second_they_fall_in(t: float) -> None:
     expected = second.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert iso(t) == expected
     assert iso(t) == expected  # and again, once remembered
+
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=30)  # hostile logs: any text
+
+
+@given(
+    kind=st.sampled_from(["ip", "net", "fp", "account", "campaign", "other"]),
+    value=_TEXT,
+    verdict=st.sampled_from(["allow", "challenge", "block"]),
+    bot=st.none() | _TEXT,
+    numbers=st.tuples(*[st.integers(0, 10**9)] * 3),
+    times=st.tuples(*[st.floats(0, 4e9)] * 2),
+    reasons=st.lists(st.tuples(_TEXT, st.floats(0, 100), _TEXT), max_size=4),
+)
+def test_a_row_is_written_as_json_would_write_it(
+    kind: str,
+    value: str,
+    verdict: str,
+    bot: str | None,
+    numbers: tuple[int, int, int],
+    times: tuple[float, float],
+    reasons: list[tuple[str, float, str]],
+) -> None:
+    s = ActorState(f"{kind}:{value}", times[0])
+    s.verdict, s.bot, s.last = verdict, bot, times[1]
+    s.peak, s.requests, s.distinct = numbers
+    for rule, weight, reason in reasons:
+        s.note_reason(rule, weight, reason)
+    assert row_json(s) == json.dumps(_row(s))
