@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from scrapeguard.config import load_document
-from scrapeguard.engine import Guard, NoNetworkInfo
+from scrapeguard.engine import Guard, NetworkInfo, NoNetworkInfo
 from scrapeguard.integrations.inline import Inline, protection
 from scrapeguard.integrations.loading import read_config
 from scrapeguard.state import open_state
@@ -73,12 +73,15 @@ def make_inline(
     on_error: str = "open",
     clock: Clock | None = None,
     can_wait: bool = False,
+    network: NetworkInfo | None = None,
 ) -> Inline:
-    """An `Inline` for CONFIG in `mode`, failing `on_error`, on the test clock."""
+    """An `Inline` for CONFIG in `mode`, failing `on_error`, on the test clock, knowing no
+    network (or `network`)."""
     text = CONFIG.replace("MODE", mode).replace("ON_ERROR", on_error)
     doc = load_document(text, "inline.yaml")
     site, policy, settings, state_url = read_config(doc)
-    guard = Guard(site, policy, open_state(state_url), NoNetworkInfo(), clock or Clock())
+    network = network if network is not None else NoNetworkInfo()
+    guard = Guard(site, policy, open_state(state_url), network, clock or Clock())
     return Inline(guard, settings, secret=SECRET, can_wait=can_wait)
 
 

@@ -107,6 +107,16 @@ def test_analyze_json_has_the_documented_keys(real: dict[str, Any]) -> None:
     assert flagged == summary["flagged"]
 
 
+def test_crawlers_the_installed_ranges_cannot_verify_are_named(real: dict[str, Any]) -> None:
+    # The installed crawler lists are of 2026; the log is of 2015, so they prove nothing.
+    needed = real["doc"]["summary"]["crawler_ranges_needed"]
+    assert {"google", "bing"} <= needed.keys()
+    assert needed["google"] > 100
+    assert f"google ({needed['google']:,} requests)" in real["proc"].stdout
+    assert "`scrapeguard ranges update NAME FILE`" in real["proc"].stdout
+    assert f"google ({needed['google']:,} requests)" in real["html"]
+
+
 def test_the_malformed_line_is_named_by_its_number(real: dict[str, Any]) -> None:
     [example] = real["doc"]["malformed_examples"]
     assert example["source"] == str(REAL_LOG)
@@ -288,6 +298,7 @@ def test_without_fail_on_flagged_a_harvest_still_exits_0(harvest_log: Path) -> N
     proc = scrapeguard("analyze", str(harvest_log))
     assert proc.returncode == 0
     assert HARVESTER in proc.stdout
+    assert "note: declared crawlers" not in proc.stdout  # no crawler in this log
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:

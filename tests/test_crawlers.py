@@ -109,9 +109,14 @@ def test_bing_list_from_2024_is_stale_for_2026_traffic() -> None:
         assert verdict is not None and verdict.status == UNVERIFIABLE, ip
         assert verdict.operator == "bing"
         assert "2024-01-03" in verdict.reason and "stale" in verdict.reason
+        assert verdict.needs_ranges  # a current list would settle it
     early_2024 = _when(2024, 2, 1)
     assert getattr(classify_client(BINGBOT, inside, early_2024), "status", None) == VERIFIED
     assert getattr(classify_client(BINGBOT, outside, early_2024), "status", None) == IMPOSTOR
+    assert not any(
+        getattr(classify_client(BINGBOT, ip, early_2024), "needs_ranges", True)
+        for ip in (inside, outside)
+    )
 
 
 def test_max_age_is_configurable() -> None:
@@ -188,6 +193,7 @@ def test_amazonbot_needs_a_user_supplied_list(tmp_path: Path, _isolated_override
     before = classify_client(ua, "192.0.2.7", T2026)
     assert before is not None and before.status == UNVERIFIABLE
     assert "scrapeguard ranges update amazon FILE" in before.reason
+    assert before.needs_ranges
     source = tmp_path / "amazonbot.json"
     source.write_text(json.dumps({"creationTime": "2026-08-30T00:00:00",
                                   "prefixes": [{"ip_prefix": "192.0.2.0/24"}]}))  # fmt: skip

@@ -16,10 +16,12 @@ import pytest
 from support import DATASETS
 
 from scrapeguard import netranges
+from scrapeguard.crawlers import stale_crawler_lists
 from scrapeguard.netranges import (
     NetworkData,
     PrefixSet,
     RangeListError,
+    date_epoch,
     ip_to_int,
     list_range_lists,
     parse_cidr,
@@ -475,3 +477,18 @@ def test_ranges_list_marks_crawler_lists_too_old_to_verify_today(
     update_range_list("bing", source, data_date=dt.datetime.now(dt.UTC).date())
     assert main(["ranges", "list"]) == 0
     assert re.search(r"^bing .*\(override\)$", capsys.readouterr().out, re.M)
+
+
+def test_stale_crawler_lists_are_judged_as_the_verifier_judges_them() -> None:
+    data = NetworkData(use_overrides=False)
+    bing = date_epoch(dt.date(2024, 1, 3))
+    assert bing is not None
+    day = 86400.0
+    assert "bing" in stale_crawler_lists(data, dt.datetime(2026, 9, 1, tzinfo=dt.UTC).timestamp())
+    assert "bing" not in stale_crawler_lists(data, bing + 365 * day)  # the verifier's last day
+    assert "bing" in stale_crawler_lists(data, bing + 366 * day)
+    assert "bing" in stale_crawler_lists(data, bing - 366 * day)  # replaying older logs
+    assert "bing" not in stale_crawler_lists(data, bing, max_age_days=1)
+    names = stale_crawler_lists(data, bing)
+    assert "amazon" not in names  # not installed: missing, not stale
+    assert "tor" not in names  # only crawler lists verify anything

@@ -210,6 +210,7 @@ def result_document(
             "people_disclosed": r.people,
             "distinct_people": guard.state.known_people,
             "mode": guard.policy.mode,
+            "crawler_ranges_needed": guard.needs_ranges(),
         },
         "malformed_examples": [
             {"source": src, "line": line, "reason": reason} for src, line, reason in stats.errors

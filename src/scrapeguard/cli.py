@@ -384,6 +384,16 @@ def _print_summary(doc: dict[str, Any], actors: ActorSummary, top: int, out: Tex
         )
     for m in doc["malformed_examples"][:5]:
         print(f"  malformed: {m['source']}:{m['line']}: {m['reason']}", file=out)
+    needed = s["crawler_ranges_needed"]
+    if needed:
+        which = ", ".join(f"{name} ({n:,} requests)" for name, n in needed.items())
+        print(
+            "note: declared crawlers judged like any client, unverified: their operators' "
+            f"published address lists are\n      missing or dated too far from these requests: "
+            f"{which}.\n      `scrapeguard ranges list` shows the installed lists; "
+            "`scrapeguard ranges update NAME FILE` installs one of the traffic's time.",
+            file=out,
+        )
     listed = (a for a in actors.rows() if a["verdict"] != "allow" or a["bot"] or a["score"])
     rows = list(itertools.islice(listed, top))
     if not rows:
@@ -424,29 +434,23 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _ranges_list(args: argparse.Namespace) -> int:
-    from .crawlers import DEFAULT_MAX_AGE_DAYS
-    from .netranges import date_epoch, list_range_lists
+    from .crawlers import DEFAULT_MAX_AGE_DAYS, stale_crawler_lists
+    from .netranges import NetworkData
 
-    # Trusted up to this many seconds after its date, as `CrawlerVerifier` trusts a list.
-    max_age = DEFAULT_MAX_AGE_DAYS * 86400.0
-    now = time.time()
-    stale = []
-    for info in list_range_lists():
-        note = ""
-        epoch = date_epoch(info.data_date)
-        if info.kind == "crawler" and epoch is not None and now > epoch + max_age:
-            note = "  STALE"
-            stale.append(info.name)
+    network = NetworkData()
+    stale = stale_crawler_lists(network, time.time())
+    for info in network.list_info():
+        note = "  STALE" if info.name in stale else ""
         print(
             f"{info.name:<34} {info.kind:<12} {str(info.data_date or '?'):<12} "
             f"{info.prefixes:>7,} prefixes  ({info.source}){note}"
         )
     if stale:
         print(
-            f"\nSTALE: more than {DEFAULT_MAX_AGE_DAYS:g} days old, so today's requests from "
-            f"these crawlers are unverifiable, not verified, and are judged like any client's: "
-            f"{', '.join(stale)}. Download the operator's current list and install it with "
-            "`scrapeguard ranges update NAME FILE` (docs/network-data.md)."
+            f"\nSTALE: more than {DEFAULT_MAX_AGE_DAYS:g} days old (or undated), so today's "
+            "requests from these crawlers are unverifiable, not verified, and are judged like "
+            f"any client's: {', '.join(stale)}. Download the operator's current list and "
+            "install it with `scrapeguard ranges update NAME FILE` (docs/network-data.md)."
         )
     return EXIT_OK
 

@@ -40,7 +40,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Final
 
-from scrapeguard.netranges import CrawlerRanges, NetworkData, PrefixSet, ip_to_int, network_data
+from scrapeguard.netranges import (
+    CrawlerRanges,
+    NetworkData,
+    PrefixSet,
+    date_epoch,
+    ip_to_int,
+    network_data,
+)
 
 __all__ = [
     "CATEGORY_AMBIGUOUS",
@@ -59,6 +66,7 @@ __all__ = [
     "classify_client",
     "is_declared_bot",
     "match_bot_lists",
+    "stale_crawler_lists",
 ]
 
 VERIFIED: Final = "verified"
@@ -81,13 +89,16 @@ class CrawlerVerdict:
 
     `status` is "verified", "unverifiable" or "impostor"; `operator` a short key ("google",
     "bing", "yandex", or the crawler's own name when its operator is unknown); `crawler` the
-    crawler's name as the user agent gives it ("Googlebot"); `reason` a sentence for people.
+    crawler's name as the user agent gives it ("Googlebot"); `reason` a sentence for people;
+    `needs_ranges` True when the operator publishes its addresses but the installed copy is
+    missing or too old for the request's time: installing a current one would settle it.
     """
 
     status: str
     operator: str
     crawler: str
     reason: str
+    needs_ranges: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -801,7 +812,7 @@ class CrawlerVerifier:
                 "but no copy is installed (add one with `scrapeguard ranges update "
                 f"{operator.key} FILE`)"
             )
-            return _fixed(CrawlerVerdict(UNVERIFIABLE, operator.key, crawler, reason))
+            return _fixed(CrawlerVerdict(UNVERIFIABLE, operator.key, crawler, reason, True))
         if ip_to_int(ip) is None:
             reason = (
                 f"claims to be {crawler} but the client address {ip!r} is not a valid IP "
@@ -822,7 +833,7 @@ class CrawlerVerifier:
                 f"claims to be {crawler} but {ip} is outside {where}",
             )
             stale_reason = f"claims to be {crawler}; {ip} is outside {where}, {self._stale(count)}"
-        stale = CrawlerVerdict(UNVERIFIABLE, operator.key, crawler, stale_reason)
+        stale = CrawlerVerdict(UNVERIFIABLE, operator.key, crawler, stale_reason, True)
         return (lo, hi, fresh, stale)
 
     def _stale(self, count: int) -> str:
@@ -831,6 +842,23 @@ class CrawlerVerifier:
             f"but {which} more than {self.max_age_days:g} days from the event, so the ranges "
             "may be stale"
         )
+
+
+def stale_crawler_lists(
+    network: NetworkData, now: float, max_age_days: float = DEFAULT_MAX_AGE_DAYS
+) -> list[str]:
+    """The crawler range lists of `network` that cannot verify a request made at `now`, as
+    `CrawlerVerifier` judges them: dated more than `max_age_days` away from it, or undated.
+    Lists with no copy installed are not stale but missing (`RangeListInfo.prefixes` 0)."""
+    max_age = max_age_days * _DAY
+    stale = []
+    for info in network.list_info():
+        if info.kind != "crawler" or not info.prefixes:
+            continue
+        epoch = date_epoch(info.data_date)
+        if epoch is None or abs(now - epoch) > max_age:
+            stale.append(info.name)
+    return stale
 
 
 def _fixed(verdict: CrawlerVerdict) -> _Entry4:

@@ -58,6 +58,9 @@ ASSETS_CHECKED_AFTER: Final = 500
 ASSET_PAGES: Final = 100
 #: Addresses `Guard._address` remembers (then it starts again).
 MAX_REMEMBERED_ADDRESSES: Final = 100_000
+#: Counter of the requests of an operator's crawlers that a current copy of its published
+#: ranges would have settled (`CrawlerVerdict.needs_ranges`).
+NEEDS_RANGES: Final = "crawler/{}/needs-ranges"
 
 
 @dataclass(slots=True)
@@ -386,6 +389,8 @@ class Guard:
                 self.state.observe(self._listed_keys(event), event, access, now)
                 return access, listed
         crawler = self.network.crawler(event.user_agent, ip, now)
+        if crawler is not None and crawler.needs_ranges:
+            self._count(NEEDS_RANGES.format(crawler.operator))
         if access.kind == Kind.STATIC:
             self._statics += 1
             keys = self._static_keys(event, crawler)
@@ -648,11 +653,23 @@ class Guard:
     @property
     def counters(self) -> Counter[str]:
         """How many times each rule hit (`detector/<rule>/hit`), each action was issued or
-        simulated (`action/<action>/issued`), each breaker tripped: a copy."""
+        simulated (`action/<action>/issued`), each breaker tripped, and how many requests of
+        each operator's crawlers could not be verified for want of a current copy of its
+        published ranges (`crawler/<operator>/needs-ranges`): a copy."""
         counted = Counter({name: tally.count for name, tally in self._counts.items()})
         for rule, tally in self._hits.items():
             counted[f"detector/{rule}/hit"] = tally.count
         return counted
+
+    def needs_ranges(self) -> dict[str, int]:
+        """Requests per crawler operator that could not be verified because its published
+        ranges are not installed or are too old for the requests' times."""
+        prefix, suffix = NEEDS_RANGES.split("{}")
+        return {
+            name[len(prefix) : -len(suffix)]: tally.count
+            for name, tally in sorted(self._counts.items())
+            if name.startswith(prefix) and name.endswith(suffix)
+        }
 
     def _count(self, name: str) -> None:
         _add_one(self._counts, name)

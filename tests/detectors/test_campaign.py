@@ -4,12 +4,12 @@ as one actor whose decision applies to every member."""
 from __future__ import annotations
 
 from dataclasses import replace
-from types import SimpleNamespace
 from typing import Any
 
 from support import event
 
 from scrapeguard.config import load_document
+from scrapeguard.crawlers import CrawlerVerdict
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
 from scrapeguard.events import (
     NEW_ACCOUNTS_CAMPAIGN,
@@ -223,7 +223,11 @@ def test_declared_crawlers_are_judged_by_name_not_linked() -> None:
     class Crawlers(NoNetworkInfo):
         def crawler(self, user_agent: str, ip: str, now: float) -> Any:
             found = "Googlebot" in user_agent
-            return SimpleNamespace(status="verified", reason="Google's ranges") if found else None
+            return (
+                CrawlerVerdict("verified", "example", "Examplebot", "Google's ranges")
+                if found
+                else None
+            )
 
     g = guard(network=Crawlers())
     ua = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"

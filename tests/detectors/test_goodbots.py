@@ -6,12 +6,12 @@ import ipaddress
 import json
 from collections.abc import Iterable
 from importlib import resources
-from types import SimpleNamespace
 
 import pytest
 from support import GAPS, T0, event
 
 from scrapeguard.config import load_document
+from scrapeguard.crawlers import CrawlerVerdict
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
 from scrapeguard.events import RequestEvent
 from scrapeguard.netinfo import PublishedNetworkInfo
@@ -29,13 +29,21 @@ class Crawlers(NoNetworkInfo):
         if "bot" not in user_agent.lower():
             return None
         if ip.startswith("192.0.2."):
-            return SimpleNamespace(status="verified", reason="Examplebot from its published ranges")
-        if ip.startswith("198.51.100."):
-            return SimpleNamespace(
-                status="unverifiable", reason="declares itself Examplebot; no published ranges"
+            return CrawlerVerdict(
+                "verified", "example", "Examplebot", "Examplebot from its published ranges"
             )
-        return SimpleNamespace(
-            status="impostor", reason=f"claims to be Examplebot but {ip} is outside its ranges"
+        if ip.startswith("198.51.100."):
+            return CrawlerVerdict(
+                "unverifiable",
+                "example",
+                "Examplebot",
+                "declares itself Examplebot; no published ranges",
+            )
+        return CrawlerVerdict(
+            "impostor",
+            "example",
+            "Examplebot",
+            f"claims to be Examplebot but {ip} is outside its ranges",
         )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 from importlib import resources
-from types import SimpleNamespace
 
 import pytest
 from support import event
 
 from scrapeguard.config import load_document
+from scrapeguard.crawlers import CrawlerVerdict
 from scrapeguard.engine import Guard, NoNetworkInfo
 from scrapeguard.netinfo import PublishedNetworkInfo
 from scrapeguard.policy import Policy, policy_from_document
@@ -31,9 +31,11 @@ class Origins(NoNetworkInfo):
 
     def crawler(self, user_agent: str, ip: str, now: float) -> object:
         if "Examplebot" in user_agent:
-            return SimpleNamespace(status="verified", reason="Examplebot from its ranges")
+            return CrawlerVerdict("verified", "example", "Examplebot", "Examplebot from its ranges")
         if "Otherbot" in user_agent:
-            return SimpleNamespace(status="unverifiable", reason="Otherbot publishes no ranges")
+            return CrawlerVerdict(
+                "unverifiable", "example", "Examplebot", "Otherbot publishes no ranges"
+            )
         return None
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from support import event
 
 from scrapeguard.config import load_document
+from scrapeguard.crawlers import CrawlerVerdict
 from scrapeguard.engine import Guard, NoNetworkInfo
 from scrapeguard.policy import Policy, policy_from_document
 from scrapeguard.site import Kind, SiteModel, site_from_document
@@ -35,7 +34,7 @@ class Crawlers(NoNetworkInfo):
     def crawler(self, user_agent: str, ip: str, now: float) -> object:
         if "Examplebot" not in user_agent:
             return None
-        return SimpleNamespace(status="unverifiable", reason="declares itself Examplebot")
+        return CrawlerVerdict("unverifiable", "example", "Examplebot", "declares itself Examplebot")
 
 
 def guard(policy_text: str = "", network: NoNetworkInfo | None = None) -> Guard:

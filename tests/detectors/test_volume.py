@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from types import SimpleNamespace
 
 from support import GAPS, event, profiles
 
 from scrapeguard.config import load_document
+from scrapeguard.crawlers import CrawlerVerdict
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
 from scrapeguard.events import RequestEvent
 from scrapeguard.policy import RANK, Policy, policy_from_document
@@ -69,7 +69,7 @@ class Shared(NoNetworkInfo):
 
 class Crawler(NoNetworkInfo):
     def crawler(self, user_agent: str, ip: str, now: float) -> object:
-        return SimpleNamespace(status="verified", reason="Examplebot from its ranges")
+        return CrawlerVerdict("verified", "example", "Examplebot", "Examplebot from its ranges")
 
 
 def test_an_account_harvesting_past_its_hourly_quota_is_flagged_in_people() -> None:

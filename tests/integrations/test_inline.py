@@ -12,6 +12,7 @@ from inline_apps import BROWSER, PROXY, T0, Clock, make_inline
 
 from scrapeguard import protection
 from scrapeguard.integrations.inline import Inline, Protection, parse_cookies
+from scrapeguard.netinfo import PublishedNetworkInfo
 from scrapeguard.state.actor import DAY
 
 
@@ -117,3 +118,20 @@ def test_a_breaker_trip_is_logged_once_and_counted(caplog: pytest.LogCaptureFixt
     assert guard.alerts[0].rule in trips[0].getMessage()
     metrics = inline.metrics.render()
     assert "scrapeguard_breaker_trips 1.0" in metrics
+
+
+def test_stale_crawler_lists_are_warned_of_at_start_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The packaged Bing list (2024) cannot verify today's Bingbot: the app's log says so when
+    protection starts, and the metrics count the requests it left unverified."""
+    with caplog.at_level(logging.WARNING, logger="scrapeguard"):
+        inline = make_inline(network=PublishedNetworkInfo())
+    [warning] = [r.getMessage() for r in caplog.records if "too old to verify" in r.getMessage()]
+    assert "bing" in warning and "google-common" not in warning
+    assert "scrapeguard ranges update NAME FILE" in warning
+    bingbot = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+    for i in range(3):
+        inline.finish(request(inline, f"/u/user{i}", "13.66.139.5", **{"user-agent": bingbot}), 200)
+    inline.finish(request(inline, "/u/user9", "198.51.100.4"), 200)  # a person: not counted
+    assert "scrapeguard_crawler_ranges_needed 3.0" in inline.metrics.render()

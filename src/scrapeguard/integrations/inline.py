@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..crawlers import stale_crawler_lists
 from ..enforce import pages
 from ..enforce.challenge import Challenges, load_secret
 from ..enforce.decoy import Canaries
@@ -33,6 +34,7 @@ from ..enforce.pages import PASS_COOKIE, PASS_HEADER, Response
 from ..enforce.settings import EnforceSettings, globs_regex
 from ..engine import ALLOW, Decision, Guard
 from ..events import Disclosure, RequestEvent, ledger_actors
+from ..netinfo import PublishedNetworkInfo
 from ..site import Access, Kind
 from ..state import RedisState
 from .clientaddr import ClientAddress
@@ -193,6 +195,16 @@ class Inline:
                 "so with N workers every quota is N times higher; configure shared state "
                 "(redis://) for several processes or servers"
             )
+        network = guard.network
+        if isinstance(network, PublishedNetworkInfo):
+            stale = stale_crawler_lists(network.data, time.time(), network.verifier.max_age_days)
+            if stale:
+                log.warning(
+                    "scrapeguard: crawler address lists too old to verify today's requests: "
+                    "%s - their crawlers are judged like any client until a current list is "
+                    "installed (scrapeguard ranges update NAME FILE)",
+                    ", ".join(stale),
+                )
         if guard.policy.mode != "enforce":
             log.info("scrapeguard: shadow mode - decisions are logged, not enforced")
 

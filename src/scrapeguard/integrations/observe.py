@@ -11,7 +11,8 @@ LATENCY_BUCKETS = (5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 5e-3, 2.5e-2)
 
 
 class InlineMetrics:
-    """Decisions by action and origin, decision latency, state size, breaker trips, errors."""
+    """Decisions by action and origin, decision latency, state size, breaker trips, errors,
+    crawlers left unverified for want of current address lists."""
 
     content_type = CONTENT_TYPE
 
@@ -62,6 +63,12 @@ class InlineMetrics:
                 ),
             ):
                 r.gauge(f"scrapeguard_state_{name}", help_text, callback=read)
+        r.gauge(
+            "scrapeguard_crawler_ranges_needed",
+            "Requests of declared crawlers left unverified because their operator's published "
+            "address list is missing or too old (scrapeguard ranges list)",
+            callback=lambda: float(sum(guard.needs_ranges().values())),
+        )
         r.gauge(
             "scrapeguard_breaker_trips",
             "Times the breaker returned a rule to shadow mode",

@@ -529,9 +529,19 @@ def _summary(result: dict[str, Any]) -> str:
         else ""
     )
     source_list = "".join(f'<li class="mono">{_e(s)}</li>' for s in sources)
+    needed = summary.get("crawler_ranges_needed") or {}
+    unverified = (
+        "<p>Declared crawlers judged like any client, unverified: their operators' published "
+        "address lists are missing or dated too far from these requests: "
+        + ", ".join(f"{_e(name)} ({_num(n)} requests)" for name, n in needed.items())
+        + ". <code>scrapeguard ranges update NAME FILE</code> installs a list of the "
+        "traffic's time.</p>"
+        if isinstance(needed, dict) and needed
+        else ""
+    )
     return (
         f'<p class="sub">{span}{mode_note}</p>'
-        f'<h2 id="summary">Summary</h2><dl class="figs">{cells}</dl>'
+        f'<h2 id="summary">Summary</h2><dl class="figs">{cells}</dl>{unverified}'
         + (
             f"<details><summary>{len(sources):,} log source{'s' if len(sources) != 1 else ''}"
             f"</summary><ul>{source_list}</ul>"
