@@ -388,3 +388,19 @@ def test_an_unusable_truth_file_is_an_eval_error(tmp_path: Path) -> None:
         read_truth(str(bad))
     with pytest.raises(EvalError, match="cannot read"):
         read_truth(str(tmp_path / "missing.json"))
+
+
+def test_a_good_bot_stopped_for_want_of_a_current_list_is_explained() -> None:
+    """Bingbot from inside Bing's packaged list of 2024, on 2026 traffic: unverifiable, so
+    judged like anyone, and stopped for its reading; the figure says which list was stale."""
+    bing = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+    pairs = list(labelled(profiles(0, 400, ip="13.66.139.5", every=1.0, user_agent=bing), "bot"))
+    guard = Guard(policy=Policy(mode="enforce"))
+    r = run(guard, pairs, {"bot": TruthActor("bot", "good_bot")})
+    assert r.crawler_ranges_needed == {"bing": 400}
+    found = {target: (met, figure) for target, met, figure in check_targets(r)}
+    assert found["good bots never blocked or challenged"] == (
+        False,
+        "1 of 1 blocked or challenged; left unverified, their lists being stale or missing: bing",
+    )
+    assert result_document(r)["crawler_ranges_needed"] == {"bing": 400}

@@ -186,6 +186,8 @@ class EvalResult:
     simulated: int  # requests whose action was not enforced (shadowed rules, tripped breaker)
     account_quota: float | None  # the volume detector's account quota per day, when enabled
     page_size: int  # the largest list or search page of the site model
+    #: Requests per operator whose crawlers were left unverified for want of a current list.
+    crawler_ranges_needed: dict[str, int]
 
 
 @dataclass(slots=True)
@@ -342,6 +344,7 @@ def _summarise(
         simulated=simulated,
         account_quota=None if volume is None else float(volume.settings.account_per_day),
         page_size=max(pages, default=0),
+        crawler_ranges_needed=guard.needs_ranges(),
     )
 
 
@@ -405,6 +408,7 @@ def result_document(r: EvalResult) -> dict[str, Any]:
         "classes": {cls: _class_entry(r.classes[cls]) for cls in MALICIOUS},
         "good_bot": _class_entry(r.classes[GOOD_BOT]),
         "unverifiable_crawler": _class_entry(r.classes[UNVERIFIABLE_CRAWLER]),
+        "crawler_ranges_needed": r.crawler_ranges_needed,
         "units": [
             {
                 "id": u.id,
@@ -517,13 +521,11 @@ def check_targets(r: EvalResult) -> list[tuple[str, bool, str]]:
         out.append(_unmeasured("good bots never blocked or challenged", "no good bots"))
     else:
         harmed = bots.blocked + bots.challenged
-        out.append(
-            (
-                "good bots never blocked or challenged",
-                harmed == 0,
-                f"{harmed} of {bots.units} blocked or challenged",
-            )
-        )
+        figure = f"{harmed} of {bots.units} blocked or challenged"
+        if harmed and r.crawler_ranges_needed:
+            lists = ", ".join(r.crawler_ranges_needed)
+            figure += f"; left unverified, their lists being stale or missing: {lists}"
+        out.append(("good bots never blocked or challenged", harmed == 0, figure))
     return out
 
 
