@@ -30,7 +30,7 @@ from .events import (
     RequestEvent,
     campaign_key,
     fingerprint_of,
-    ipv6_prefix,
+    ipv6_prefixes,
     network_of,
     stack_key,
 )
@@ -58,6 +58,8 @@ ASSETS_CHECKED_AFTER: Final = 500
 ASSET_PAGES: Final = 100
 #: Addresses `Guard._address` remembers (then it starts again).
 MAX_REMEMBERED_ADDRESSES: Final = 100_000
+#: The IPv6 networks an address is counted in, narrowest first (/64 is its `net:` key).
+IPV6_WIDTHS: Final = (64, 56, 48)
 #: Counter of the requests of an operator's crawlers that a current copy of its published
 #: ranges would have settled (`CrawlerVerdict.needs_ranges`).
 NEEDS_RANGES: Final = "crawler/{}/needs-ranges"
@@ -823,7 +825,7 @@ class Guard:
         address = self._addresses.get(ip)
         if address is None:
             if ":" in ip:
-                keys = ("ip:" + ip, *["net:" + ipv6_prefix(ip, bits) for bits in (64, 56, 48)])
+                keys = ("ip:" + ip, *["net:" + p for p in ipv6_prefixes(ip, IPV6_WIDTHS)])
             else:
                 keys = ("ip:" + ip, "net:" + network_of(ip))
             if len(self._addresses) >= MAX_REMEMBERED_ADDRESSES:

@@ -147,12 +147,28 @@ def network_of(ip: str) -> str:
 
 
 def ipv6_prefix(ip: str, bits: int) -> str:
-    """Return the /`bits` prefix (a multiple of 16) of an IPv6 address as a CIDR string."""
+    """Return the /`bits` prefix (0 < bits < 128) of an IPv6 address as a CIDR string."""
+    return ipv6_prefixes(ip, (bits,))[0]
+
+
+def ipv6_prefixes(ip: str, widths: tuple[int, ...]) -> list[str]:
+    """`ipv6_prefix` of `ip` for each of `widths`, the address read once; a malformed address
+    is its own prefix."""
     groups = _expand_ipv6(ip)
     if groups is None:
-        return ip
-    keep = bits // 16
-    return ":".join(groups[:keep]) + "::/" + str(bits)
+        return [ip for _ in widths]
+    out = []
+    for bits in widths:
+        whole, part = divmod(bits, 16)
+        kept = groups[:whole]
+        if part:  # the group the prefix ends inside: keep its first `part` bits
+            try:
+                value = int(groups[whole], 16) >> (16 - part) << (16 - part)
+            except ValueError:
+                return [ip for _ in widths]
+            kept = [*kept, format(value, "x")]
+        out.append(":".join(kept) + "::/" + str(bits))
+    return out
 
 
 def _expand_ipv6(ip: str) -> list[str] | None:
