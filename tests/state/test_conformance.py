@@ -98,6 +98,21 @@ def test_windows_slide_on_event_time(guard_on: GuardOn) -> None:
     assert s.people_day == pytest.approx(51, abs=2)
 
 
+def test_a_request_logged_late_counts_the_hour_before_at_most_once(guard_on: GuardOn) -> None:
+    """Log lines are written as responses end: a slow request's line may follow a later one.
+    Timed just before the current hour began, it must not weigh the hour before more than
+    fully."""
+    g = guard_on()
+    run(g, profiles(0, 50, every=30))  # 50 people in the first hour
+    s = g.state.get("ip:198.51.100.7")
+    assert s is not None and s.hour is not None
+    began = s.hour.start - T0
+    run(g, [event(began + 3600 + 5, path="/u/later")])  # the next fixed window begins
+    run(g, [event(began + 3600 - 30, path="/u/slow")])  # a slow request, logged after it
+    s = g.state.get("ip:198.51.100.7")
+    assert s is not None and 51 < s.people_hour <= 52
+
+
 def test_a_quota_applies_at_its_limit(guard_on: GuardOn) -> None:
     g = guard_on("policy: {mode: enforce, limits: {people_per_hour: {limit: 30, then: block}}}")
     decisions = run(g, profiles(0, 40, every=60, account="acct-1"))

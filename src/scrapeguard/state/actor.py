@@ -98,7 +98,8 @@ class Window:
             self.start = now - (now - start) % size if start else now
             self.current = 0.0
         self.current += amount
-        overlap = 1.0 - (now - self.start) / size
+        # A request timed before the window began (a slow one, logged late) is in it wholly.
+        overlap = min(1.0 - (now - self.start) / size, 1.0)
         return self.previous * max(overlap, 0.0) + self.current
 
     def value(self, now: float, size: float) -> float:

@@ -36,7 +36,7 @@ local function window_add(v, w, now, size, amount)
   cur = cur + amount
   v[w], v[w + 1], v[w + 2] = start, cur, prev
   local overlap = 1 - (now - start) / size
-  if overlap < 0 then overlap = 0 end
+  if overlap < 0 then overlap = 0 elseif overlap > 1 then overlap = 1 end
   return prev * overlap + cur
 end
 
