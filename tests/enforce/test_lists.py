@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scrapeguard.enforce.lists import AccessList, ListEntry
 
@@ -263,3 +267,49 @@ def test_ten_thousand_addresses_and_some_ranges() -> None:
     v6 = lst.match("2001:db8:0:1::1", None, NOW)
     assert v6 is not None and v6.reason == "v6"
     assert lst.match("2001:db8:1::1", None, NOW) is None
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.integers(0, (1 << 24) - 1),
+            st.integers(0, 32) | st.integers(16, 32),
+            st.integers(0, (1 << 20) - 1),
+            st.integers(0, 128) | st.integers(40, 64),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.integers(0, (1 << 24) - 1) | st.integers(0, (1 << 20) - 1), max_size=6),
+)
+def test_the_longest_prefix_holding_an_address_is_its_entry(
+    ranges: list[tuple[bool, int, int, int, int]], probes: list[int]
+) -> None:
+    """Entries and addresses clustered in 198.51.0.0/16-ish and 2001:db8::/32-ish space so
+    that they nest; the answer is checked against ipaddress."""
+    lists = AccessList("blocklist")
+    networks: dict[str, ipaddress.IPv4Network | ipaddress.IPv6Network] = {}
+    for v6, low4, len4, low6, len6 in ranges:
+        if v6:
+            net: ipaddress.IPv4Network | ipaddress.IPv6Network = ipaddress.IPv6Network(
+                ((0x20010DB8 << 96) | (low6 << 76), len6), strict=False
+            )
+        else:
+            net = ipaddress.IPv4Network(((0xC6 << 24) | low4, len4), strict=False)
+        entry = lists.add(str(net), reason=str(net))
+        networks[entry.value] = net
+    addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+    for p in probes:
+        addresses.append(ipaddress.IPv4Address((0xC6 << 24) | (p & 0xFFFFFF)))
+        addresses.append(ipaddress.IPv6Address((0x20010DB8 << 96) | (p << 76)))
+    for net in networks.values():  # every entry's edges, as address text both ways
+        addresses += [net.network_address, net.broadcast_address]
+    for address in addresses:
+        holding = [n for n in networks.values() if n.version == address.version and address in n]
+        expected = max(holding, key=lambda n: n.prefixlen, default=None)
+        texts = [str(address)]
+        if address.version == 4:
+            texts.append(f"::ffff:{address}")  # as a dual-stack socket gives it
+        for text in texts:
+            found = lists.match(text, None, 0.0)
+            assert (found.value if found else None) == (str(expected) if expected else None), text
