@@ -557,12 +557,13 @@ class ActorState:
 
     def _time_page(self, now: float) -> None:
         last = self.last_page
-        self.last_page = now
         if not last:
+            self.last_page = now
             return
         gap = now - last
-        if gap < 0:
+        if gap < 0:  # a slow request logged late: the pace is measured from the latest page
             return
+        self.last_page = now
         if gap > self.max_gap:
             self.max_gap = gap
         if gap >= LONG_PAUSE:
