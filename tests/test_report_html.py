@@ -236,6 +236,7 @@ def test_hostile_strings_are_escaped() -> None:
     doc["summary"]["sources"] = [HOSTILE]
     doc["summary"]["mode"] = HOSTILE
     doc["summary"]["first_event"] = HOSTILE
+    doc["summary"]["crawler_ranges_needed"] = {HOSTILE: 3}
     doc["malformed_examples"] = [{"source": HOSTILE, "line": 3, "reason": HOSTILE}]
     page = render_html(doc)
     assert "<script>alert" not in page
