@@ -301,6 +301,21 @@ def test_without_fail_on_flagged_a_harvest_still_exits_0(harvest_log: Path) -> N
     assert "note: declared crawlers" not in proc.stdout  # no crawler in this log
 
 
+def test_a_hostile_user_agent_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """nginx writes a byte it cannot print as \\xHH and analyze decodes it; the summary then
+    shows the escape sequence written out, and the JSON keeps it exactly."""
+    agent = r"curl/8.0 \x1B]0;pwned\x07\x1B[2J"
+    log = tmp_path / "access.log"
+    log.write_text("".join(clf(T0 + i, HARVESTER, f"/u/user{i}", agent) for i in range(300)))
+    out = tmp_path / "r.json"
+    proc = scrapeguard("analyze", str(log), "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert r"curl/8.0 \x1b]0;pwned\x07\x1b[2J" in proc.stdout
+    doc = json.loads(out.read_text())
+    assert any("\x1b]0;pwned\x07" in r for a in doc["actors"] for r in a["reasons"])
+
+
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:
     doc = json.loads(json.dumps(doc))
     del doc["summary"]["seconds"], doc["summary"]["sources"]

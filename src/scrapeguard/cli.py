@@ -39,6 +39,7 @@ from .policy import Policy, policy_from_document
 from .site import Access, SiteModel, site_from_document
 from .state import open_state
 from .store.commands import add_parsers as add_store_parsers
+from .terminal import printable
 
 #: Under `run`, objects kept until the process exits: a replay's millions of actor states take
 #: a second to free one by one, for nothing when the process is about to end.
@@ -383,7 +384,7 @@ def _print_summary(doc: dict[str, Any], actors: ActorSummary, top: int, out: Tex
             file=out,
         )
     for m in doc["malformed_examples"][:5]:
-        print(f"  malformed: {m['source']}:{m['line']}: {m['reason']}", file=out)
+        print(f"  malformed: {m['source']}:{m['line']}: {printable(m['reason'])}", file=out)
     needed = s["crawler_ranges_needed"]
     if needed:
         which = ", ".join(f"{name} ({n:,} requests)" for name, n in needed.items())
@@ -406,14 +407,15 @@ def _print_summary(doc: dict[str, Any], actors: ActorSummary, top: int, out: Tex
     )
     for a in rows:
         verdict = a["verdict"] if not a["bot"] else f"{a['verdict']}/{a['bot']}"
-        key = a["key"] if len(a["key"]) <= 34 else a["key"][:33] + "…"
+        key = printable(a["key"])
+        key = key if len(key) <= 34 else key[:33] + "…"
         print(
             f"{verdict:<13} {a['score']:>5} {a['kind']:<11} {key:<34} {a['requests']:>9,} "
             f"{a['subjects']:>8,}  {a['first_seen']} → {a['last_seen'][11:]}",
             file=out,
         )
         for reason in a["reasons"][:3]:
-            print(f"{'':<15}· {reason}", file=out)
+            print(f"{'':<15}· {printable(reason)}", file=out)
 
 
 def _check(args: argparse.Namespace) -> int:

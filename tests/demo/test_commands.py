@@ -145,3 +145,28 @@ def _get(url: str, deadline: float) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_the_demo_prints_a_hostile_decision_written_out(capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo's site is open to outside tools: what they send reaches its terminal only
+    with escapes written out."""
+    import logging
+
+    from scrapeguard.demo.commands import _DecisionPrinter
+
+    decision = {
+        "time": 1_767_225_600.0,
+        "actor": "ip:203.0.113.9\x1b[2J",
+        "action": "block",
+        "enforced": "block",
+        "simulated": False,
+        "reasons": ["HTTP client library, not a browser (curl \x1b]0;pwned\x07)"],
+        "origin": "threshold/block",
+    }
+    record = logging.LogRecord(
+        "scrapeguard.decisions", logging.INFO, "", 0, "%s", (json.dumps(decision),), None
+    )
+    _DecisionPrinter("enforce").emit(record)
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "ip:203.0.113.9\\x1b[2J" in out and "(curl \\x1b]0;pwned\\x07)" in out

@@ -12,8 +12,11 @@ import threading
 from itertools import count
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scrapeguard.enforce import challenge as challenge_module
 from scrapeguard.enforce.challenge import (
@@ -311,6 +314,16 @@ def test_anything_else_redirects_home(challenges: Challenges, url: str) -> None:
     assert ch.next_url == "/"
     result = challenges.verify_work(ch.token, solve(ch.token), T0 + 1, IP, SESSION, Claims())
     assert result.next_url == "/"
+
+
+@given(st.text(alphabet=st.sampled_from("/\\:.@?#%ab \t\nü") | st.characters(), max_size=40))
+def test_a_kept_path_never_leaves_the_site(url: str) -> None:
+    """Whatever follows a challenge, a browser resolving it stays on the site's own origin."""
+    kept = safe_next(url)
+    assert kept in (url, "/")
+    resolved = urlsplit(urljoin("https://site.example/a/b", kept))
+    assert (resolved.scheme, resolved.netloc) == ("https", "site.example")
+    assert kept.isascii() and kept.isprintable() and "\\" not in kept
 
 
 @pytest.mark.parametrize(

@@ -288,6 +288,22 @@ def test_shadow_mode_logs_json_decisions_and_enforces_nothing(
     assert {"reference", "action", "enforced", "origin", "actor", "reasons"} <= set(records[-1])
 
 
+def test_the_decision_log_escapes_what_could_drive_a_terminal(
+    make: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """People read the decision log in a terminal too: a path with a bidirectional override
+    and a C1 control is logged as JSON escapes, and the line still parses back exactly."""
+    c = make(mode="shadow")
+    hostile = "/u/user\u202eexe.\u009b2J"
+    with caplog.at_level(logging.INFO, logger="scrapeguard.decisions"):
+        for i in range(300):
+            c.get(f"/u/user{i}", SCRAPER)
+        c.get(hostile, SCRAPER)
+    lines = [r.getMessage() for r in caplog.records if r.name == "scrapeguard.decisions"]
+    assert lines and not [line for line in lines if "\u202e" in line or "\u009b" in line]
+    assert json.loads(lines[-1])["path"] == hostile
+
+
 def broken(guard: Guard, method: str) -> Guard:
     """A guard like `guard` whose `method` fails, as a bug in the engine would."""
 

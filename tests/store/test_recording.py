@@ -227,3 +227,21 @@ def test_purge_export_and_hold_from_the_command_line(
         assert main(["purge", "--now", "yesterday", *where]) == 1
     finally:
         store.close()
+
+
+def test_who_received_shows_a_hostile_account_id_without_its_escapes(
+    store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Account ids come from the site's users: one holding a terminal escape sequence is
+    shown written out, not sent to the reader's terminal."""
+    from scrapeguard.events import Disclosure
+
+    store = Store(store_url)
+    store.record_disclosure(["account:mallory\x1b[2J\x1b]0;pwned\x07"], 1_767_225_600.0,
+                            [Disclosure("u7", ("name",))])  # fmt: skip
+    store.close()
+    args = ["ledger", "who-received", "u7", "--why", "test", "--store", store_url, *EVER]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "account:mallory\\x1b[2J\\x1b]0;pwned\\x07" in out

@@ -26,6 +26,7 @@ from ..integrations.loading import read_config
 from ..policy import Policy
 from ..site import SiteModel
 from ..state import open_state
+from ..terminal import printable
 
 DEFAULT_SEEDS = "101,102,103"
 
@@ -248,7 +249,7 @@ class _DecisionPrinter(logging.Handler):
         verb = f"would {d['action']}" if d["simulated"] else d["enforced"]
         reason = d["reasons"][0] if d["reasons"] else d["origin"]
         stamp = time.strftime("%H:%M:%S", time.gmtime(d["time"]))
-        print(f"{stamp} {verb:<18} {d['actor']:<34} {reason}", flush=True)
+        print(f"{stamp} {verb:<18} {printable(d['actor']):<34} {printable(reason)}", flush=True)
 
 
 def _show_decisions(mode: str) -> None:

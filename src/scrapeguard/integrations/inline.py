@@ -16,7 +16,6 @@ failure is logged once per kind and counted, and the request proceeds (or, with
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
 import time
@@ -37,6 +36,7 @@ from ..events import Disclosure, RequestEvent, ledger_actors
 from ..netinfo import PublishedNetworkInfo
 from ..site import Access, Kind
 from ..state import RedisState
+from ..terminal import json_line, printable
 from .clientaddr import ClientAddress
 from .observe import InlineMetrics
 
@@ -449,7 +449,7 @@ class Inline:
             "path": p.event.path,
             "status": p.event.status,
         }
-        decision_log.info(json.dumps(record, ensure_ascii=False))
+        decision_log.info(json_line(record))
 
     def _failed(self, stage: str, exc: Exception, p: Protection) -> None:
         """Log a failure once per kind, count it, and let the request through (or, with
@@ -467,8 +467,8 @@ class Inline:
                 "scrapeguard: internal error in %s for %s %s (further errors of this kind are "
                 "only counted)",
                 stage,
-                p.event.method,
-                p.event.path,
+                printable(p.event.method),
+                printable(p.event.path),
                 exc_info=exc,
             )
         if self.settings.on_error == "closed" and stage == "begin":

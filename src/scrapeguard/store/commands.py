@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import load_file
 from ..errors import ScrapeguardError
+from ..terminal import printable
 
 EXIT_OK = 0
 
@@ -240,7 +241,8 @@ def _who_received(args: argparse.Namespace) -> int:
         print(f"nobody received {args.subject}'s data from {_day(first)} to {_day(last)}")
     for row in rows:
         print(
-            f"{row['actor']:<40} {row['first_day']} → {row['last_day']}  {', '.join(row['fields'])}"
+            f"{printable(row['actor']):<40} {row['first_day']} → {row['last_day']}  "
+            f"{', '.join(row['fields'])}"
         )
     return EXIT_OK
 
