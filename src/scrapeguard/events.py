@@ -12,6 +12,11 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any, Final
 
+#: The longest user agent an event keeps: real ones are under 300 characters. A longer one is
+#: cut here, where events are made, so that a client cannot make each actor state it creates
+#: (which keeps its user agent) as large as it likes.
+MAX_AGENT_CHARS: Final = 1000
+
 
 def by_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
     """`__reduce__` of a dataclass whose `__init__` is written out: its class and its field

@@ -173,3 +173,25 @@ def test_fast_and_general_paths_agree() -> None:
     plain = clf_line(agent="Mozilla/5.0 (Windows NT 10.0)")
     escaped_elsewhere = plain + ' "\\x2d"'
     assert COMBINED.parse(plain) == COMBINED.parse(escaped_elsewhere)
+
+
+def test_a_user_agent_is_kept_to_its_first_thousand_characters() -> None:
+    """A client cannot make the actor states it creates as large as it likes: every source
+    keeps the same first MAX_AGENT_CHARS characters of a longer user agent."""
+    import json
+
+    from scrapeguard.events import MAX_AGENT_CHARS
+    from scrapeguard.ingest import custom_format, get_format
+
+    agent = "Mozilla/5.0 " + "x" * 5000
+    plain = COMBINED.parse(clf_line(agent=agent))
+    escaped = COMBINED.parse(clf_line(agent=agent + "\\x2d"))  # the escape-aware path
+    nginx_json = get_format("json").parse(
+        json.dumps({"time_local": "17/May/2015:10:05:03 +0000", "remote_addr": "203.0.113.7",
+                    "request": "GET /x HTTP/1.1", "status": 200, "http_user_agent": agent})
+    )  # fmt: skip
+    custom = custom_format('$remote_addr [$time_local] "$request" $status "$http_user_agent"')
+    mine = custom.parse(f'203.0.113.7 [17/May/2015:10:05:03 +0000] "GET /x HTTP/1.1" 200 "{agent}"')
+    for ev in (plain, escaped, nginx_json, mine):
+        assert ev is not None and ev.user_agent == agent[:MAX_AGENT_CHARS]
+    assert COMBINED.parse(clf_line(agent="curl/8.0")).user_agent == "curl/8.0"  # as it was

@@ -135,3 +135,17 @@ def test_stale_crawler_lists_are_warned_of_at_start_and_counted(
         inline.finish(request(inline, f"/u/user{i}", "13.66.139.5", **{"user-agent": bingbot}), 200)
     inline.finish(request(inline, "/u/user9", "198.51.100.4"), 200)  # a person: not counted
     assert "scrapeguard_crawler_ranges_needed 3.0" in inline.metrics.render()
+
+
+def test_a_long_user_agent_is_kept_to_its_first_thousand_characters() -> None:
+    """Each new address makes an actor state that keeps its user agent: a scraper sending
+    long unique ones from many addresses must not grow each state as it likes."""
+    from scrapeguard.events import MAX_AGENT_CHARS
+
+    inline = make_inline()
+    agent = "Mozilla/5.0 " + "y" * 8000
+    p = request(inline, "/u/user1", "198.51.100.9", **{"user-agent": agent})
+    inline.finish(p, 200)
+    assert p.event.user_agent == agent[:MAX_AGENT_CHARS]
+    state = inline.guard.state.get("ip:198.51.100.9")
+    assert state is not None and len(state.agent) == MAX_AGENT_CHARS

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..events import RequestEvent
+from ..events import MAX_AGENT_CHARS, RequestEvent
 from .base import Batch, LogFormat, MalformedLine
 from .fields import split_request, unescape
 from .timeparse import CLF_CACHE, clf_time_miss
@@ -86,6 +86,8 @@ class ClfFormat(LogFormat):
                 referer = ""
             if agent == "-":
                 agent = ""
+            elif len(agent) > MAX_AGENT_CHARS:
+                agent = agent[:MAX_AGENT_CHARS]
             if ip[:7] == "::ffff:" and "." in ip:
                 ip = ip[7:]
             ev = event(
@@ -119,7 +121,7 @@ class ClfFormat(LogFormat):
             raise MalformedLine(str(exc)) from None
         method, path, query, understood = split_request(request)
         referer = "" if referer == "-" else unescape(referer)
-        agent = "" if agent == "-" else unescape(agent)
+        agent = "" if agent == "-" else unescape(agent)[:MAX_AGENT_CHARS]
         if ip[:7] == "::ffff:" and "." in ip:
             ip = ip[7:]
         ev = RequestEvent(

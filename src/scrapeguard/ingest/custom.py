@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..events import RequestEvent
+from ..events import MAX_AGENT_CHARS, RequestEvent
 from .base import Batch, FormatSpecError, LogFormat, MalformedLine
 from .clf import QUOTED
 from .fields import (
@@ -407,7 +407,7 @@ class CustomFormat(LogFormat):
             status,
             size,
             _value(g, self._host) or "",
-            _value(g, self._agent) or "",
+            (_value(g, self._agent) or "")[:MAX_AGENT_CHARS],
             _value(g, self._referer) or "",
             _value(g, self._language),
         )

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..events import Disclosure, RequestEvent
+from ..events import MAX_AGENT_CHARS, Disclosure, RequestEvent
 from .base import Batch, LogFormat, MalformedLine
 from .fields import (
     DEFAULT_DEVICE_COOKIES,
@@ -217,7 +217,7 @@ class JsonFormat(LogFormat):
             _int(obj.get("status"), 200),
             _int(obj.get("body_bytes_sent", obj.get("bytes_sent"))),
             _first(obj, _HOST_KEYS) or "",
-            _first(obj, _AGENT_KEYS) or "",
+            (_first(obj, _AGENT_KEYS) or "")[:MAX_AGENT_CHARS],
             _first(obj, _REFERER_KEYS) or "",
             _text(obj.get("http_accept_language")),
         )
@@ -261,7 +261,7 @@ class JsonFormat(LogFormat):
             _int(obj.get("status"), 200),
             _int(obj.get("size")),
             _text(request.get("host")) or "",
-            headers.get("user-agent", ""),
+            headers.get("user-agent", "")[:MAX_AGENT_CHARS],
             headers.get("referer", ""),
             headers.get("accept-language"),
             headers if isinstance(raw_headers, dict) else None,

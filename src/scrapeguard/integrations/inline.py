@@ -32,7 +32,7 @@ from ..enforce.lists import AccessList
 from ..enforce.pages import PASS_COOKIE, PASS_HEADER, Response
 from ..enforce.settings import EnforceSettings, globs_regex
 from ..engine import ALLOW, Decision, Guard
-from ..events import Disclosure, RequestEvent, ledger_actors
+from ..events import MAX_AGENT_CHARS, Disclosure, RequestEvent, ledger_actors
 from ..netinfo import PublishedNetworkInfo
 from ..site import Access, Kind
 from ..state import RedisState
@@ -233,7 +233,7 @@ class Inline:
         e.time = self.guard.now()
         e.ip = self.clients.resolve(peer, headers)
         e.host = headers.get("host", "")
-        e.user_agent = headers.get("user-agent", "")
+        e.user_agent = headers.get("user-agent", "")[:MAX_AGENT_CHARS]
         e.referer = headers.get("referer", "")
         e.accept_language = headers.get("accept-language")
         e.headers = headers if isinstance(headers, dict) else dict(headers)
