@@ -129,6 +129,29 @@ def test_a_decision_is_held_until_it_expires_by_event_time(guard_on: GuardOn) ->
     assert g.decide(event(3 * 86400, "203.0.113.9", "/about")).enforced == "allow"
 
 
+def test_decisions_that_ran_out_are_dropped_without_their_actors_returning(
+    guard_on: GuardOn,
+) -> None:
+    """A distributed scraper is blocked once per address and never comes back: its decisions
+    must not pile up in a long-running process once they have run out."""
+    g = guard_on()
+    state = g.state
+    for n in range(50):
+        state.record_decision(
+            Decision(
+                "block", "ip", f"ip:203.0.113.{n}", 3600.0, "test", (), 90, False, "block", T0 + n
+            )  # fmt: skip
+        )
+    state.record_decision(
+        Decision(
+            "block", "ip", "ip:198.51.100.99", 30 * 86400.0, "test", (), 90, False, "block", T0
+        )  # fmt: skip
+    )
+    assert len(state.decisions) == 51
+    run(g, [event(3 * 86400, "198.51.100.7", "/about")])  # days later: the sweep runs
+    assert set(state.decisions) == {"ip:198.51.100.99"}  # only the one still in force
+
+
 def test_signups_logins_and_lookups_are_counted(guard_on: GuardOn) -> None:
     site, policy, _, _ = demo_config(400, "enforce")
     g = Guard(site, policy, guard_on().state, NoNetworkInfo())

@@ -126,7 +126,9 @@ class MemoryState:
         return True
 
     def expire(self, now: float) -> None:
-        """Drop states idle for longer than their time to live (longer for flagged actors)."""
+        """Drop states idle for longer than their time to live (longer for flagged actors),
+        and decisions that have run out (a decision is otherwise dropped only when its key is
+        seen again: the addresses of a distributed scraper, blocked once each, would pile up)."""
         self._next_sweep = now + min(self.idle_ttl, self.flagged_ttl) / 4
         stale = [
             key
@@ -136,6 +138,8 @@ class MemoryState:
         for key in stale:
             del self.actors[key]
         self.expired += len(stale)
+        for key in [key for key, d in self.decisions.items() if d.expires <= now]:
+            del self.decisions[key]
 
     def _evict(self, now: float, count: int) -> None:
         actors = self.actors
