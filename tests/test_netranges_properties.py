@@ -105,3 +105,23 @@ def test_a_prefix_set_answers_as_its_prefixes_do(
         else:
             merged.append((start, end))
     assert prefixes.intervals() == merged
+
+
+@given(st.lists(st.tuples(st.sampled_from("ab"), networks()), max_size=8), st.data())
+def test_a_block_has_uniform_tags_only_when_every_address_in_it_has_them(
+    listed: list[tuple[str, Network]], data: st.DataObject
+) -> None:
+    """`uniform_tags` answers a whole /24 at once (the engine's shortcut for IPv4): it may say
+    "mixed" (None) when unsure, but a set it gives must hold for every address of the block."""
+    by_name: dict[str, list[str]] = {}
+    for name, network in listed:
+        by_name.setdefault(name, []).append(str(network))
+    prefixes = PrefixSet.from_lists(list(by_name.items()))
+    block = data.draw(st.sampled_from([0xC0000200, 0xC0000000, 0, 0xC0000300]))
+    first = as_int(ipaddress.IPv4Address(block & ~0xFF))
+    tags = prefixes.uniform_tags(first, first + 255)
+    if tags is None:
+        return
+    for offset in range(256):
+        address = ipaddress.IPv4Address((block & ~0xFF) + offset)
+        assert prefixes.tags(str(address)) == tags
