@@ -458,8 +458,10 @@ class ActorState:
                 self.agent = sys.intern(agent)  # one copy of each: each request brings its own
         number = access.subject_number
         if number is not None:
-            # seq_run counts steps of 1-3 in one direction: positive up, negative down.
-            step = number - self.seq_last
+            # seq_run counts steps of 1-3 in one direction: positive up, negative down. The
+            # first id (seq_last -1: ids are never negative) is no step, whatever its value.
+            last = self.seq_last
+            step = number - last if last >= 0 else 0
             run = self.seq_run
             if 0 < step <= 3 and run >= 0:
                 run += 1
