@@ -219,7 +219,7 @@ class SiteModel:
             return access
         ok = 200 <= event.status < 400
         if kind == Kind.PERSON:
-            if subject.isdigit() and len(subject) < 19:
+            if len(subject) < 19 and subject.isascii() and subject.isdigit():  # not ² or ٣
                 access.subject_number = int(subject)
             if ok:
                 access.disclosures = (Disclosure(subject, route.fields, 1, route.sensitivity),)
@@ -232,8 +232,9 @@ class SiteModel:
                 access.disclosures = (Disclosure(key, route.fields, 1, route.sensitivity),)
                 access.people = 1
         else:  # LIST or SEARCH
-            page_text = _param(event.query, route.page_param)
-            access.page = int(page_text) if page_text and page_text.isdigit() else 1
+            page_text = _param(event.query, route.page_param) or ""
+            numeric = page_text.isascii() and page_text.isdigit()  # not ² or ٣
+            access.page = int(page_text) if numeric else 1
             access.size = route.page_size
             access.weight = route.counts_as
             if kind == Kind.SEARCH:

@@ -139,6 +139,8 @@ def test_directory_pages_hold_50_people_and_end_empty(
     past = client.get("/directory?page=5")
     assert past.status_code == 200 and profile_links(past.text) == []
     assert profile_links(client.get("/directory?page=x").text) == profile_links(first.text)
+    superscript = client.get("/directory?page=%C2%B2")  # "²": a digit to str.isdigit, not int
+    assert profile_links(superscript.text) == profile_links(first.text)
 
 
 def test_followers_pages_hold_50_people(client: TestClient, directory: Directory) -> None:

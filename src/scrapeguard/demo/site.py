@@ -636,7 +636,7 @@ def _local(target: str) -> str:
 
 def _page_number(request: Request) -> int:
     text = request.query_params.get("page", "1")
-    return int(text) if text.isdigit() and 0 < int(text) <= 1_000_000 else 1
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= 1_000_000 else 1
 
 
 async def _form(request: Request) -> dict[str, str] | None:
