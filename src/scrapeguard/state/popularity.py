@@ -52,9 +52,12 @@ class Popularity:
         """Count a view of `subject`'s profile at `now`; whether the person was in the long
         tail before it: 1 in the tail, 0 in the head, -1 not judged (too few views yet)."""
         if now >= self._halve_at:
-            if self._halve_at:
-                self._halve(1 + int((now - self._halve_at) // self.half_life))
-            self._halve_at = now + self.half_life
+            if self._halve_at:  # every half-life from the first view, however far apart views come
+                times = 1 + int((now - self._halve_at) // self.half_life)
+                self._halve(times)
+                self._halve_at += times * self.half_life
+            else:
+                self._halve_at = now + self.half_life
         counts, sizes = self.counts, self.sizes
         before = counts.get(subject, 0)
         if before == 0 and len(counts) >= self.max_people:
