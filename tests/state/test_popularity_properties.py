@@ -73,9 +73,12 @@ moves = st.one_of(
     ),
     st.integers(1, 30),
 )
-def test_counts_halve_once_per_half_life(views: list[tuple[str, float]], ready_after: int) -> None:
+def test_counts_halve_once_per_half_life_and_readiness_follows_them(
+    views: list[tuple[str, float]], ready_after: int
+) -> None:
     """Old views fade: every half-life after the first view halves each count (rounding down,
-    people at 0 forgotten), however far apart the views come."""
+    people at 0 forgotten). Judging needs `ready_after` views still counted, not views that
+    have faded away, and the head is found among the people still counted."""
     pop = Popularity(head=0.25, ready_after=ready_after, half_life=HALF_LIFE)
     t = 0.0
     first = None
@@ -92,6 +95,8 @@ def test_counts_halve_once_per_half_life(views: list[tuple[str, float]], ready_a
             )
             halvings = due
         counts[subject] += 1
-        pop.view(subject, t)
+        answer = pop.view(subject, t)
         assert pop.counts == dict(counts)
         assert pop.sizes == dict(Counter(counts.values()))
+        if sum(counts.values()) < ready_after:
+            assert answer == -1

@@ -98,9 +98,13 @@ class Popularity:
         fade."""
         counts = {s: c >> times for s, c in self.counts.items() if c >> times}
         sizes: dict[int, int] = {}
+        views = 0
         for c in counts.values():
             sizes[c] = sizes.get(c, 0) + 1
+            views += c
         self.counts, self.sizes = counts, sizes
-        self.views >>= times
+        # The views still counted: most people were viewed once or twice, and halve to
+        # nothing, so halving the total instead left it far above what is counted.
+        self.views = views
         self._recompute_at = self.views + RECOMPUTE_EVERY
         self.cutoff = self.head_starts() if self.views >= self.ready_after else 0
