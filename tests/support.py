@@ -60,3 +60,20 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def longest_id_run(numbers: list[int]) -> int:
+    """The most steps of 1-3 in a row in one direction between one profile id and the next
+    (the first id opened is no step)."""
+    best = run = 0
+    direction = 0
+    for before, after in zip(numbers, numbers[1:], strict=False):
+        step = after - before
+        if 1 <= abs(step) <= 3:
+            sign = 1 if step > 0 else -1
+            run = run + 1 if sign == direction else 1
+            direction = sign
+        else:
+            run, direction = 0, 0
+        best = max(best, run)
+    return best

@@ -7,7 +7,7 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import event
+from support import event, longest_id_run
 
 from scrapeguard.config import load_document
 from scrapeguard.detectors.enumeration import EnumerationSettings
@@ -29,23 +29,6 @@ def guard() -> Guard:
     return Guard(site=site, policy=Policy(), network=NoNetworkInfo())
 
 
-def longest_walk(ids: list[int]) -> int:
-    """The most consecutive profiles opened in order: each 1-3 ids past (or before) the one
-    before, all in one direction."""
-    best = walked = 1 if ids else 0
-    direction = 0
-    for before, after in zip(ids, ids[1:], strict=False):
-        step = after - before
-        sign = (step > 0) - (step < 0)
-        if 1 <= abs(step) <= 3:
-            walked = walked + 1 if sign == direction else 2
-            direction = sign
-        else:
-            walked, direction = 1, 0
-        best = max(best, walked)
-    return best
-
-
 @st.composite
 def id_walks(draw: st.DrawFn) -> list[int]:
     """A walk through ids from near the first id or further on: mostly small steps up, some
@@ -65,7 +48,7 @@ def test_a_sequential_walk_is_said_with_the_ids_walked(ids: list[int]) -> None:
     g = guard()
     for i, number in enumerate(ids):
         decision = g.decide(event(2.0 * i, IP, f"/api/v1/users/{number}"))
-        walked = longest_walk(ids[: i + 1])
+        walked = longest_id_run(ids[: i + 1]) + 1  # ids walked: one more than the steps
         said = [r for r in decision.reasons if "consecutive id" in r]
         if walked - 1 >= S.sequential_run:
             assert f"walked through {walked} consecutive ids in order" in said

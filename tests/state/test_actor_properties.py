@@ -10,6 +10,7 @@ import statistics
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import longest_id_run
 
 from scrapeguard.events import RequestEvent
 from scrapeguard.site import Access, Kind
@@ -32,23 +33,6 @@ def observe(state: ActorState, t: float, access: Access) -> None:
 
 
 # ---------------------------------------------------------------- sequential ids
-
-
-def longest_id_run(numbers: list[int]) -> int:
-    """The most steps of 1-3 in a row in one direction between one profile id and the next
-    (the first id opened is no step)."""
-    best = run = 0
-    direction = 0
-    for before, after in zip(numbers, numbers[1:], strict=False):
-        step = after - before
-        if 1 <= abs(step) <= 3:
-            sign = 1 if step > 0 else -1
-            run = run + 1 if sign == direction else 1
-            direction = sign
-        else:
-            run, direction = 0, 0
-        best = max(best, run)
-    return best
 
 
 # Mostly steps of a walk (1-3 up or down, a repeat, one too long), some jumps.
