@@ -103,14 +103,18 @@ class ClientAddress:
         if found is None:
             return believed
         name, value = found
-        if len(value) > _MAX_HEADER_CHARS:
-            value = value[-_MAX_HEADER_CHARS:].partition(",")[2]
+        cut = len(value) > _MAX_HEADER_CHARS
+        if cut:
+            value = value[-_MAX_HEADER_CHARS:]
         if name == "x-real-ip":
-            hops = [value]
+            hops = [value.partition(",")[2] if cut else value]
         else:
-            hops = value.rsplit(",", _MAX_HOPS)
-            if len(hops) > _MAX_HOPS:
-                del hops[0]
+            if name == "forwarded":
+                hops = _split_unquoted(value, ",", _MAX_HOPS)
+            else:
+                hops = value.rsplit(",", _MAX_HOPS)
+            if cut or len(hops) > _MAX_HOPS:
+                del hops[0]  # the farthest hop, cut in the middle, or those beyond the cap
         parse = _forwarded_for if name == "forwarded" else _node_address
         for hop in reversed(hops):
             address, trusted = self._lookup(parse(hop))
@@ -166,9 +170,41 @@ def _node_address(node: str) -> str:
     return node
 
 
+def _split_unquoted(text: str, sep: str, limit: int) -> list[str]:
+    """`text` split, like ``text.rsplit(sep, limit)``, only where `sep` stands outside the
+    quoted strings of RFC 7239 (a quoted ``host`` may hold commas and semicolons).
+
+    It is read from the right, the end trusted proxies wrote: an unbalanced quote a client sent
+    further left cannot swallow what they appended.
+    """
+    if '"' not in text:
+        return text.rsplit(sep, limit)
+    parts: list[str] = []
+    end = len(text)
+    quoted = False
+    for i in range(end - 1, -1, -1):
+        char = text[i]
+        if char == '"':
+            if not quoted:
+                quoted = True
+            else:
+                escapes = 0
+                while escapes < i and text[i - 1 - escapes] == "\\":
+                    escapes += 1
+                quoted = escapes % 2 == 1
+        elif char == sep and not quoted:
+            if len(parts) == limit:
+                break
+            parts.append(text[i + 1 : end])
+            end = i
+    parts.append(text[:end])
+    parts.reverse()
+    return parts
+
+
 def _forwarded_for(element: str) -> str:
     """The address in the ``for=`` parameter of one RFC 7239 element, or ``""``."""
-    for pair in element.split(";"):
+    for pair in _split_unquoted(element, ";", len(element)):
         name, _, value = pair.partition("=")
         if name.strip().lower() == "for":
             value = value.strip()
