@@ -96,11 +96,15 @@ class ScrapeguardMiddleware:
 
 
 def _headers(scope: Scope) -> dict[str, str]:
+    """The request headers, repeated lines joined with ``", "``; Cookie lines (each cookie in a
+    line of its own over HTTP/2, passed on as they came) with ``"; "``, as RFC 9113 says."""
     out: dict[str, str] = {}
     for raw_name, raw_value in scope.get("headers", ()):
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
-        out[name] = f"{out[name]}, {value}" if name in out else value
+        if name in out:
+            value = f"{out[name]}{'; ' if name == 'cookie' else ', '}{value}"
+        out[name] = value
     return out
 
 
