@@ -18,23 +18,36 @@ DEFAULT_SESSION_COOKIES: tuple[str, ...] = (
 DEFAULT_DEVICE_COOKIES: tuple[str, ...] = ("sg_device", "device_id")
 """Cookie names whose value becomes `RequestEvent.device` (matched case-insensitively)."""
 
-_ESCAPE_RX = re.compile(rb"\\(?:x([0-9A-Fa-f]{2})|(.))", re.DOTALL)
-_SIMPLE_ESCAPES = {b"n": b"\n", b"t": b"\t", b"r": b"\r", b'"': b'"', b"\\": b"\\"}
+_ESCAPE_RX = re.compile(rb"\\(?:x([0-9A-Fa-f]{2})|u00([0-1][0-9A-Fa-f])|(.))", re.DOTALL)
+_SIMPLE_ESCAPES = {
+    b"n": b"\n",
+    b"t": b"\t",
+    b"r": b"\r",
+    b"b": b"\b",
+    b"v": b"\v",
+    b"f": b"\f",
+    b'"': b'"',
+    b"\\": b"\\",
+}
 
 
 def _unescape_one(m: re.Match[bytes]) -> bytes:
-    hexa, char = m.groups()
+    hexa, control, char = m.groups()
     if hexa is not None:
         return bytes((int(hexa, 16),))
+    if control is not None:  # nginx escape=json writes other control bytes as \u00XX
+        return bytes((int(control, 16),))
     return _SIMPLE_ESCAPES.get(char, b"\\" + char)
 
 
 def unescape(value: str) -> str:
     """Undo the escaping Apache and nginx apply to logged values.
 
-    `\\"` and `\\\\` become `"` and `\\`; `\\n`, `\\t`, `\\r` become control characters; runs of
-    `\\xHH` become the bytes they stand for, decoded as UTF-8 (so nginx's escaped UTF-8 user
-    agents come back readable). Unknown escapes are kept as written.
+    `\\"` and `\\\\` become `"` and `\\`; `\\n`, `\\t`, `\\r`, `\\b`, `\\v`, `\\f` (Apache, nginx
+    `escape=json`) and `\\u0000`-`\\u001f` (nginx `escape=json`) become control characters; runs
+    of `\\xHH` become the bytes they stand for, decoded as UTF-8 (so nginx's escaped UTF-8 user
+    agents come back readable). Unknown escapes are kept as written. All three escapings write
+    a literal backslash as an escape, so decoding these never misreads text a client sent.
     """
     if "\\" not in value:
         return value

@@ -1,0 +1,101 @@
+"""Property tests: any text a server escapes into a log line comes back exactly as sent.
+
+A user relies on the user agent, referer and request target of an event being what the client
+sent, whichever server wrote the line: nginx `escape=default` (`"`, `\\` and bytes below 32 or
+above 126 as `\\xHH`), nginx `escape=json` (`\\"`, `\\\\`, `\\n \\r \\t \\b \\f`, other control
+bytes as `\\u00XX`, the rest raw) and Apache (`\\"`, `\\\\`, `\\b \\n \\r \\t \\v`, other
+non-printable bytes as `\\xhh`). The writers below follow those servers' documented escaping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scrapeguard.ingest import COMBINED, LogFormat, custom_format
+
+
+def nginx_default(text: str) -> str:
+    out = []
+    for b in text.encode("utf-8"):
+        out.append(f"\\x{b:02X}" if b in (0x22, 0x5C) or b < 32 or b > 126 else chr(b))
+    return "".join(out)
+
+
+_JSON_SHORT = {0x0A: "n", 0x0D: "r", 0x09: "t", 0x08: "b", 0x0C: "f"}
+
+
+def nginx_json(text: str) -> str:
+    out = bytearray()
+    for b in text.encode("utf-8"):
+        if b in (0x22, 0x5C):
+            out += b"\\" + bytes((b,))
+        elif b < 0x20:
+            out += ("\\" + _JSON_SHORT.get(b, f"u{b:04x}")).encode()
+        else:
+            out.append(b)
+    return out.decode("utf-8")
+
+
+_APACHE_SHORT = {0x08: "b", 0x0A: "n", 0x0D: "r", 0x09: "t", 0x0B: "v"}
+
+
+def apache(text: str) -> str:
+    out = []
+    for b in text.encode("utf-8"):
+        if b in (0x22, 0x5C):
+            out.append("\\" + chr(b))
+        elif b in _APACHE_SHORT:
+            out.append("\\" + _APACHE_SHORT[b])
+        elif b < 32 or b > 126:
+            out.append(f"\\x{b:02x}")
+        else:
+            out.append(chr(b))
+    return "".join(out)
+
+
+CLF_FIELDS = (
+    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+    '"$http_referer" "$http_user_agent"'
+)
+CASES: list[tuple[str, LogFormat, Callable[[str], str]]] = [
+    ("combined-nginx", COMBINED, nginx_default),
+    ("combined-apache", COMBINED, apache),
+    ("custom-nginx", custom_format(CLF_FIELDS), nginx_default),
+    ("custom-nginx-json", custom_format(f"log_format j escape=json '{CLF_FIELDS}';"), nginx_json),
+    (
+        "custom-apache",
+        custom_format(r"%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\""),
+        apache,
+    ),
+]
+
+any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+# Text rich in the bytes the escapings treat specially.
+special = st.lists(
+    st.sampled_from(
+        ['"', "\\", "\\x41", "\b", "\t", "\n", "\v", "\f", "\r", "\x1b", "\x7f", "é", "a"]
+    ),
+    max_size=12,
+).map("".join)
+value = st.one_of(any_text, special).filter(lambda s: s != "-")
+target_text = st.one_of(any_text, special).map(lambda s: s.replace("?", ""))
+
+
+@pytest.mark.parametrize("fmt,escape", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@given(referer=value, agent=value, path=target_text, query=st.one_of(any_text, special))
+def test_escaped_fields_come_back_as_sent(
+    fmt: LogFormat, escape: Callable[[str], str], referer: str, agent: str, path: str, query: str
+) -> None:
+    path = "/" + path
+    request = f"GET {path}{'?' + query if query else ''} HTTP/1.1"
+    line = (
+        f'203.0.113.7 - - [17/May/2015:10:05:03 +0000] "{escape(request)}" 200 12 '
+        f'"{escape(referer)}" "{escape(agent)}"'
+    )
+    ev = fmt.parse(line)
+    assert (ev.method, ev.path, ev.query) == ("GET", path, query)
+    assert (ev.referer, ev.user_agent) == (referer, agent)
