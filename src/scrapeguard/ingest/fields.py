@@ -61,8 +61,11 @@ def split_target(target: str) -> tuple[str, str]:
     return path, query
 
 
-def split_request(request: str) -> tuple[str, str, str, bool]:
+def split_request(request: str, escaped: bool = True) -> tuple[str, str, str, bool]:
     """Split a request line `METHOD TARGET PROTOCOL` into (method, path, query, understood).
+
+    `escaped`: the line is as a text log writes it, so the target's backslash escapes are
+    decoded (`unescape`); False for text that is already plain (a decoded JSON string).
 
     `GET /x` (HTTP/0.9) and targets holding raw spaces (`GET /a b HTTP/1.1`) are understood.
     Anything else (`-`, an empty string, TLS handshake bytes sent to a plain-HTTP port) gives
@@ -80,7 +83,7 @@ def split_request(request: str) -> tuple[str, str, str, bool]:
         return "", "", "", False
     if not method or not target:
         return "", "", "", False
-    if "\\" in target:
+    if escaped and "\\" in target:
         target = unescape(target)
     path, _, query = target.partition("?")
     return method, path, query, True

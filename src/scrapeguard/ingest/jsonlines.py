@@ -196,9 +196,9 @@ class JsonFormat(LogFormat):
         if target is not None:
             path, query = split_target(target)
             if method is None and request is not None:
-                method = split_request(request)[0] or None
+                method = split_request(request, escaped=False)[0] or None
         elif request is not None:
-            req_method, path, query, understood = split_request(request)
+            req_method, path, query, understood = split_request(request, escaped=False)
             method = method or req_method
             if not understood:
                 extra["request"] = request
