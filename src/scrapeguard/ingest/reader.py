@@ -142,12 +142,16 @@ def read_lines(source: str, stats: IngestStats | None = None) -> Iterator[tuple[
             continue
         data = pending + chunk[:cut] if pending else chunk[:cut]
         pending = chunk[cut + 1 :]
-        lines = data.decode("utf-8", "replace").split("\n")
-        yield from _split_overlong(number, lines, len(data), stats, name)
-        number += len(lines)
+        if len(data) <= MAX_LINE_BYTES:
+            lines = data.decode("utf-8", "replace").split("\n")
+            yield number, lines
+            number += len(lines)
+        else:
+            raw = data.split(b"\n")
+            yield from _split_overlong(number, raw, stats, name)
+            number += len(raw)
     if pending and not skipping:
-        lines = [pending.decode("utf-8", "replace")]
-        yield from _split_overlong(number, lines, len(pending), stats, name)
+        yield from _split_overlong(number, [pending], stats, name)
 
 
 def _overlong(stats: IngestStats, name: str, number: int) -> None:
@@ -156,20 +160,25 @@ def _overlong(stats: IngestStats, name: str, number: int) -> None:
 
 
 def _split_overlong(
-    number: int, lines: list[str], size: int, stats: IngestStats, name: str
+    number: int, raw: list[bytes], stats: IngestStats, name: str
 ) -> Iterator[tuple[int, list[str]]]:
-    if size <= MAX_LINE_BYTES:
-        yield number, lines
-        return
+    """Decode raw lines, leaving out (and counting) those longer than `MAX_LINE_BYTES` bytes.
+
+    Lengths are taken before decoding: a bad byte decodes to a 3-byte replacement character.
+    """
     start = 0
-    for k, line in enumerate(lines):
-        if len(line) > MAX_LINE_BYTES // 4 and len(line.encode("utf-8")) > MAX_LINE_BYTES:
+    for k, line in enumerate(raw):
+        if len(line) > MAX_LINE_BYTES:
             if k > start:
-                yield number + start, lines[start:k]
+                yield number + start, _decode(raw[start:k])
             _overlong(stats, name, number + k)
             start = k + 1
-    if start < len(lines):
-        yield number + start, lines[start:]
+    if start < len(raw):
+        yield number + start, _decode(raw[start:])
+
+
+def _decode(raw: list[bytes]) -> list[str]:
+    return b"\n".join(raw).decode("utf-8", "replace").split("\n")
 
 
 def _source_events(
