@@ -52,7 +52,7 @@ def gzipped(data: bytes, cuts: list[int]) -> bytes:
 
 
 @given(
-    bom=st.just(False),
+    bom=st.booleans(),
     lines=st.lists(line_bytes, max_size=12),
     final_newline=st.booleans(),
     chunk=st.integers(3, 64),

@@ -30,6 +30,7 @@ MAX_LINE_BYTES = 1024 * 1024
 """Longer lines are skipped and counted as malformed (hostile input must not eat memory)."""
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
 _INFLATE_STEP = 16 * 1024  # compressed bytes inflated at a time: bounds gzip-bomb memory
 STDIN = "-"
 """The source name that reads standard input."""
@@ -121,10 +122,14 @@ def read_lines(source: str, stats: IngestStats | None = None) -> Iterator[tuple[
     pending = b""
     skipping = False  # inside an overlong line, already counted
     at_start = True
+    head = b""  # the first bytes, while they may still be a byte order mark cut short
     for chunk in _raw_chunks(source, stats):
         if at_start:  # a UTF-8 byte order mark would otherwise stick to the first field
+            head += chunk
+            if len(head) < len(_BOM) and _BOM.startswith(head):
+                continue  # gzip can inflate the first bytes a few at a time
             at_start = False
-            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+            chunk, head = head.removeprefix(_BOM), b""
         if skipping:
             newline = chunk.find(b"\n")
             if newline < 0:
@@ -150,6 +155,8 @@ def read_lines(source: str, stats: IngestStats | None = None) -> Iterator[tuple[
             raw = data.split(b"\n")
             yield from _split_overlong(number, raw, stats, name)
             number += len(raw)
+    if head:  # the whole source is a part of a byte order mark: keep it as written
+        pending = head
     if pending and not skipping:
         yield from _split_overlong(number, [pending], stats, name)
 
