@@ -8,15 +8,18 @@ events with more than the ten core fields, malformed and blank lines, several so
 
 from __future__ import annotations
 
+import gzip
 import json
 import pickle
 from dataclasses import asdict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scrapeguard.errors import ScrapeguardError
 from scrapeguard.events import RequestEvent
 from scrapeguard.ingest import IngestStats, read_events
 from scrapeguard.ingest.handoff import UNIT, decode, encode
@@ -79,3 +82,23 @@ def test_the_parallel_reader_yields_what_the_sequential_one_yields(
         got = list(read_events_parallel(paths, "json", beside))
     assert [asdict(e) for e in got] == [asdict(e) for e in want]
     assert beside == alone
+
+
+@given(good=st.integers(0, 30), junk=st.binary(min_size=1, max_size=40))
+@settings(max_examples=10, deadline=None)
+def test_before_a_reader_error_the_same_events_arrive(good: int, junk: bytes) -> None:
+    """A source that turns unreadable part-way (corrupt gzip after a good member): both readers
+    yield the events read before it, then raise."""
+    line = '203.0.113.7 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 1 "-" "ua"\n'
+    data = gzip.compress((line * good).encode()) + b"\x1f\x8b\xff" + junk  # no such method
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp, "access.log.gz")
+        path.write_bytes(data)
+        results = []
+        for read in (read_events, read_events_parallel):
+            got: list[RequestEvent] = []
+            with pytest.raises(ScrapeguardError, match="corrupt gzip"):
+                got.extend(read([str(path)], "combined", IngestStats()))
+            results.append([asdict(e) for e in got])
+    assert results[0] == results[1]
+    assert len(results[0]) == good

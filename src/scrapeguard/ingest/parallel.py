@@ -86,21 +86,21 @@ def _produce(sender: Connection, sources: list[str], fmt: str | LogFormat) -> No
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
     stats = IngestStats()
     message: Any
+    batch: list[RequestEvent] = []
     try:
-        batch: list[RequestEvent] = []
         for event in read_events(sources, fmt, stats):
             batch.append(event)
             if len(batch) >= BATCH_EVENTS:
-                sender.send(("events", encode(batch), stats.bytes_read))
-                batch = []
-        if batch:
-            sender.send(("events", encode(batch), stats.bytes_read))
+                full, batch = batch, []
+                sender.send(("events", encode(full), stats.bytes_read))
         message = ("done", stats)
     except ScrapeguardError as exc:
         message = ("error", str(exc))
     except Exception as exc:  # reported to the caller, never a silent stop
         message = ("error", f"the log reader failed: {exc!r}")
     try:
+        if batch:  # what was read before an error too, as `read_events` yields it
+            sender.send(("events", encode(batch), stats.bytes_read))
         sender.send(message)
     except (BrokenPipeError, OSError):
         pass  # the caller stopped reading
