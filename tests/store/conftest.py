@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,3 +41,38 @@ def store_url(empty_url: str) -> str:
 
     upgrade(empty_url)
     return empty_url
+
+
+@pytest.fixture
+def fresh_url(empty_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[], str]:
+    """A factory of new, upgraded databases of the kind of `empty_url`, one per example."""
+    from scrapeguard.store import upgrade
+
+    upgrade(empty_url)
+    if empty_url.startswith("sqlite"):
+        template = Path(empty_url.removeprefix("sqlite:///"))
+        folder = Path(tempfile.mkdtemp(dir=tmp_path))
+
+        def new_sqlite() -> str:
+            target = Path(tempfile.mkdtemp(dir=folder)) / "s.db"
+            shutil.copyfile(template, target)
+            return f"sqlite:///{target}"
+
+        return new_sqlite
+
+    def new_postgres() -> str:  # one database, emptied (creating one is slow)
+        from sqlalchemy import create_engine
+
+        from scrapeguard.store.db import engine_url
+        from scrapeguard.store.models import Base
+
+        engine = create_engine(engine_url(empty_url))
+        try:
+            with engine.begin() as connection:
+                names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+                connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
+        finally:
+            engine.dispose()
+        return empty_url
+
+    return new_postgres

@@ -51,6 +51,11 @@ class Ledger:
 
     # -- writing (called by Store.flush inside its transaction) -----------------------------
 
+    def forget(self) -> None:
+        """Drop the cached numbers of subjects and field sets (after a write rolled back)."""
+        self._subjects.clear()
+        self._fieldsets.clear()
+
     def merge(
         self, connection: Any, pending: dict[tuple[str, int, tuple[str, ...]], list[Any]]
     ) -> None:

@@ -199,6 +199,9 @@ class Store:
                     connection.execute(table.insert(), list(actors.values()))
             self.written += len(decisions) + len(alerts) + len(disclosures) + len(actors)
         except Exception as e:  # noqa: BLE001 - kept for the next attempt, said once per kind
+            # The numbers given to new subjects and field sets were rolled back with the rest:
+            # cached, they would file the next write under no one, or under someone else.
+            self.ledger.forget()
             self.failures += 1
             if self.failures == 1 or self.failures % 100 == 0:
                 log.error("scrapeguard: cannot write to the store %s: %s", self.url, e)
