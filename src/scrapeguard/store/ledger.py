@@ -71,7 +71,11 @@ class Ledger:
             found = connection.execute(
                 select(
                     table.c.actor, table.c.day, table.c.fieldset, table.c.bitmap, table.c.unnamed
-                ).where(tuple_(table.c.actor, table.c.day, table.c.fieldset).in_(chunk))
+                )
+                .where(tuple_(table.c.actor, table.c.day, table.c.fieldset).in_(chunk))
+                # Locked until this write commits: another process's write of the same rows
+                # (several workers) waits and merges into this one, instead of overwriting it.
+                .with_for_update()
             )
             for actor, day, fs, bitmap, unnamed in found:
                 stored[(actor, day, fs)] = (bitmap, unnamed)
