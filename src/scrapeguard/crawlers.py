@@ -788,21 +788,14 @@ class CrawlerVerifier:
     def _prepare(self, operator: _Operator, lists: Sequence[CrawlerRanges]) -> _OperatorRanges:
         inside = {}
         for ranges in lists:
-            lo, hi = self._window([ranges.date_epoch])
+            lo, hi = _trust_window([ranges.date_epoch], self._max_age)
             inside[ranges.name] = (f"{operator.ranges_phrase} ({_describe([ranges])})", lo, hi)
-        lo, hi = self._window([r.date_epoch for r in lists])
+        lo, hi = _trust_window([r.date_epoch for r in lists], self._max_age)
         outside = (f"{operator.ranges_phrase} ({_describe(lists)})", lo, hi, len(lists))
         prefixes = PrefixSet.from_intervals(
             [(r.name, r.prefixes.intervals()) for r in lists], cache_size=1
         )
         return _OperatorRanges(prefixes, inside, outside)
-
-    def _window(self, dates: Sequence[float | None]) -> tuple[float, float]:
-        """Event times for which lists of these dates are trusted (empty if a date is unknown)."""
-        known = [d for d in dates if d is not None]
-        if not known or len(known) != len(dates):
-            return (_INF, -_INF)
-        return (max(known) - self._max_age, min(known) + self._max_age)
 
     def _evaluate(self, operator: _Operator, crawler: str, ip: str) -> _Entry4:
         ranges = self._ranges(operator)
@@ -850,15 +843,23 @@ def stale_crawler_lists(
     """The crawler range lists of `network` that cannot verify a request made at `now`, as
     `CrawlerVerifier` judges them: dated more than `max_age_days` away from it, or undated.
     Lists with no copy installed are not stale but missing (`RangeListInfo.prefixes` 0)."""
-    max_age = max_age_days * _DAY
     stale = []
     for info in network.list_info():
         if info.kind != "crawler" or not info.prefixes:
             continue
-        epoch = date_epoch(info.data_date)
-        if epoch is None or abs(now - epoch) > max_age:
+        lo, hi = _trust_window([date_epoch(info.data_date)], max_age_days * _DAY)
+        if not lo <= now <= hi:
             stale.append(info.name)
     return stale
+
+
+def _trust_window(dates: Sequence[float | None], max_age: float) -> tuple[float, float]:
+    """Event times for which lists of these dates are trusted: within `max_age` seconds of
+    every one of them (empty if a date is unknown)."""
+    known = [d for d in dates if d is not None]
+    if not known or len(known) != len(dates):
+        return (_INF, -_INF)
+    return (max(known) - max_age, min(known) + max_age)
 
 
 def _fixed(verdict: CrawlerVerdict) -> _Entry4:

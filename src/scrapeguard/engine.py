@@ -60,9 +60,6 @@ ASSET_PAGES: Final = 100
 MAX_REMEMBERED_ADDRESSES: Final = 100_000
 #: The IPv6 networks an address is counted in, narrowest first (/64 is its `net:` key).
 IPV6_WIDTHS: Final = (64, 56, 48)
-#: Counter of the requests of an operator's crawlers that a current copy of its published
-#: ranges would have settled (`CrawlerVerdict.needs_ranges`).
-NEEDS_RANGES: Final = "crawler/{}/needs-ranges"
 
 
 @dataclass(slots=True)
@@ -249,6 +246,7 @@ class Guard:
         self._statics = 0
         self._addresses: dict[str, Address] = {}  # see `_address`
         self._hits: dict[str, Tally] = {}  # signals raised, by rule (see `counters`)
+        self._unverified: dict[str, Tally] = {}  # by crawler operator (see `needs_ranges`)
         self._enforce = self.policy.mode == "enforce"
         self.blocklist = self.policy.blocklist
         self.allowlist = self.policy.allowlist
@@ -392,7 +390,7 @@ class Guard:
                 return access, listed
         crawler = self.network.crawler(event.user_agent, ip, now)
         if crawler is not None and crawler.needs_ranges:
-            self._count(NEEDS_RANGES.format(crawler.operator))
+            _add_one(self._unverified, crawler.operator)
         if access.kind == Kind.STATIC:
             self._statics += 1
             keys = self._static_keys(event, crawler)
@@ -661,17 +659,14 @@ class Guard:
         counted = Counter({name: tally.count for name, tally in self._counts.items()})
         for rule, tally in self._hits.items():
             counted[f"detector/{rule}/hit"] = tally.count
+        for operator, count in self.needs_ranges().items():
+            counted[f"crawler/{operator}/needs-ranges"] = count
         return counted
 
     def needs_ranges(self) -> dict[str, int]:
         """Requests per crawler operator that could not be verified because its published
         ranges are not installed or are too old for the requests' times."""
-        prefix, suffix = NEEDS_RANGES.split("{}")
-        return {
-            name[len(prefix) : -len(suffix)]: tally.count
-            for name, tally in sorted(self._counts.items())
-            if name.startswith(prefix) and name.endswith(suffix)
-        }
+        return {operator: tally.count for operator, tally in sorted(self._unverified.items())}
 
     def _count(self, name: str) -> None:
         _add_one(self._counts, name)
