@@ -15,6 +15,9 @@ BROWSER = (
     "Chrome/131.0.0.0 Safari/537.36"
 )
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+BINGBOT = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+AHREFS = "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"
 #: Seconds between a person's pages: uneven, mean 24.6 s.
 GAPS = (7, 31, 12, 45, 4, 38, 20, 55, 9, 25)
 

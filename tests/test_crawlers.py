@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from support import DATASETS
+from support import AHREFS, BINGBOT, DATASETS, GOOGLEBOT
 
 from scrapeguard import crawlers, netranges
 from scrapeguard.crawlers import (
@@ -39,9 +39,6 @@ BOT_LISTS = SHARED / "bot-user-agent-lists"
 DATA = Path(str(resources.files("scrapeguard").joinpath("data")))
 RANGES = DATA / "ranges"
 
-GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-BINGBOT = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
-AHREFS = "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0.0.0 Safari/537.36"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support import BROWSER, FIREFOX, GAPS, T0, event, profiles, run
+from support import AHREFS, BINGBOT, BROWSER, FIREFOX, GAPS, GOOGLEBOT, T0, event, profiles, run
 
 from scrapeguard.analyze import replay
 from scrapeguard.config import load_document
@@ -322,12 +322,9 @@ def test_crawlers_a_current_list_would_verify_are_counted_per_operator() -> None
     crawler, page or asset, is counted for the user to be told; a verified Googlebot and a
     crawler whose operator publishes no ranges are not."""
     guard = Guard(policy=Policy())
-    bing = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
-    google = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-    ahrefs = "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"
-    run(guard, profiles(0, 3, ip="13.66.139.5", user_agent=bing))
-    guard.decide(event(10, "13.66.139.5", "/static/site.css", user_agent=bing))
-    run(guard, profiles(0, 4, ip="66.249.66.1", user_agent=google))
-    run(guard, profiles(0, 2, ip="198.51.100.3", user_agent=ahrefs))
+    run(guard, profiles(0, 3, ip="13.66.139.5", user_agent=BINGBOT))
+    guard.decide(event(10, "13.66.139.5", "/static/site.css", user_agent=BINGBOT))
+    run(guard, profiles(0, 4, ip="66.249.66.1", user_agent=GOOGLEBOT))
+    run(guard, profiles(0, 2, ip="198.51.100.3", user_agent=AHREFS))
     assert guard.needs_ranges() == {"bing": 4}
     assert guard.counters["crawler/bing/needs-ranges"] == 4

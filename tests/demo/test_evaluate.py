@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
-from support import BROWSER, T0, event, profiles
+from support import BINGBOT, BROWSER, T0, event, profiles
 
 from scrapeguard.demo.classes import MALICIOUS, SCRAPERS
 from scrapeguard.demo.evaluate import (
@@ -393,8 +393,7 @@ def test_an_unusable_truth_file_is_an_eval_error(tmp_path: Path) -> None:
 def test_a_good_bot_stopped_for_want_of_a_current_list_is_explained() -> None:
     """Bingbot from inside Bing's packaged list of 2024, on 2026 traffic: unverifiable, so
     judged like anyone, and stopped for its reading; the figure says which list was stale."""
-    bing = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
-    pairs = list(labelled(profiles(0, 400, ip="13.66.139.5", every=1.0, user_agent=bing), "bot"))
+    pairs = list(labelled(profiles(0, 400, ip="13.66.139.5", every=1.0, user_agent=BINGBOT), "bot"))
     guard = Guard(policy=Policy(mode="enforce"))
     r = run(guard, pairs, {"bot": TruthActor("bot", "good_bot")})
     assert r.crawler_ranges_needed == {"bing": 400}

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from inline_apps import BROWSER, PROXY, T0, Clock, make_inline
+from support import BINGBOT
 
 from scrapeguard import protection
 from scrapeguard.integrations.inline import Inline, Protection, parse_cookies
@@ -130,9 +131,8 @@ def test_stale_crawler_lists_are_warned_of_at_start_and_counted(
     [warning] = [r.getMessage() for r in caplog.records if "too old to verify" in r.getMessage()]
     assert "bing" in warning and "google-common" not in warning
     assert "scrapeguard ranges update NAME FILE" in warning
-    bingbot = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
     for i in range(3):
-        inline.finish(request(inline, f"/u/user{i}", "13.66.139.5", **{"user-agent": bingbot}), 200)
+        inline.finish(request(inline, f"/u/user{i}", "13.66.139.5", **{"user-agent": BINGBOT}), 200)
     inline.finish(request(inline, "/u/user9", "198.51.100.4"), 200)  # a person: not counted
     assert "scrapeguard_crawler_ranges_needed 3.0" in inline.metrics.render()
 
