@@ -36,10 +36,10 @@ def sessions() -> Sessions:
     """Session snapshots of two simulated hours of the demo site (every class present), read
     back from the log and ground truth the simulator writes."""
     args = argparse.Namespace(log=None, truth=None, seeds="4", hours=2.0, scale=0.2, size=300)
-    _, events, owners, actors, size = next(labelled_runs(args))
+    _, events, truth, size = next(labelled_runs(args))
     site, policy, _, _ = demo_config(size)
-    classes = {a.id: a.cls for a in actors.values()}
-    return sessions_of(events, owners, classes, site, policy)
+    classes = {a.id: a.cls for a in truth.actors.values()}
+    return sessions_of(events, truth.labels, classes, site, policy)
 
 
 def scraper(guard: Guard, n: int, start: float = 1_000.0, shuffled: bool = False) -> None:

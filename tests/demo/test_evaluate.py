@@ -372,13 +372,55 @@ def test_a_json_log_and_its_truth_file_are_read_and_scored(tmp_path: Path) -> No
             }
         )
     )
-    actors, labels = read_truth(str(truth))
-    assert actors["d"] == TruthActor("d", "distributed", None, "c7")
+    t = read_truth(str(truth))
+    assert t.actors["d"] == TruthActor("d", "distributed", None, "c7") and t.shown is None
     stats = IngestStats()
-    r = evaluate(read_events([str(log)], "auto", stats), labels, actors, enforcing())
+    r = evaluate(read_events([str(log)], "auto", stats), t.labels, t.actors, enforcing())
     assert stats.malformed == 0 and r.lines == 6
     assert unit(r, "h").people_served == 3 and unit(r, "h").group == "office"
     assert unit(r, "c7").members == 1 and unit(r, "c7").requests == 3
+
+
+def test_the_harm_is_the_people_the_truth_says_were_shown(tmp_path: Path) -> None:
+    """A log says only that a search page was served; the engine counts its page size (an
+    upper bound). The truth knows who each page showed: an empty page shows nobody, a person
+    listed and then opened counts once."""
+    log, truth = tmp_path / "access.log", tmp_path / "truth.json"
+    paths = ["/search?q=xq", "/search?q=ann", "/u/ann.lee", "/search?q=xr"]
+    log.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "time": T0 + 10 * i,
+                    "remote_addr": "203.0.113.9",
+                    "request": f"GET {path} HTTP/1.1",
+                    "status": 200,
+                    "http_user_agent": BROWSER,
+                }
+            )
+            + "\n"
+            for i, path in enumerate(paths)
+        )
+    )
+    doc = {
+        "actors": {"s": {"class": "search_enumerator"}},
+        "requests": ["s"] * 4,
+        "shown": [[], [7, 8], [7], []],
+    }
+    truth.write_text(json.dumps(doc))
+    t = read_truth(str(truth))
+
+    def served(shown: list[list[int]] | None) -> int:
+        events = read_events([str(log)], "auto", IngestStats())
+        r = evaluate(events, t.labels, t.actors, enforcing(), shown)
+        return unit(r, "s").people_served
+
+    assert served(t.shown) == 2
+    assert served(None) == 3 * 20 + 1  # three search pages of 20 (the page size), one profile
+    doc["shown"] = [[], [7]]
+    truth.write_text(json.dumps(doc))
+    with pytest.raises(EvalError, match="2 shown for 4 requests"):
+        read_truth(str(truth))
 
 
 def test_an_unusable_truth_file_is_an_eval_error(tmp_path: Path) -> None:

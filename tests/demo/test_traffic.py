@@ -149,6 +149,7 @@ def test_every_class_and_group_present_and_truth_aligned(sim: Simulation, tmp_pa
     assert actors == sim.actors
     assert ids == [r.actor for r in sim.requests]
     doc = json.loads(path.read_text())
+    assert doc["shown"] == [list(r.shown) for r in sim.requests]
     assert doc["seed"] == SEED and doc["directory_size"] == 300
     assert doc["start"] == sim.start and doc["end"] == sim.end
 
@@ -204,20 +205,34 @@ def test_nothing_in_the_log_names_a_class_or_actor(sim: Simulation, log_path: Pa
 
 
 def test_statuses_agree_with_the_directory(sim: Simulation, directory: Directory) -> None:
+    """Every answer is the directory's, and the people it showed (`shown`, which the ground
+    truth carries) are those the page lists."""
     seen = Counter()
     for r in sim.requests:
         q = parse_qs(r.query)
+        page = int(q.get("page", ["1"])[0])
+        shown: list[Any] | None = []
         if r.path.startswith("/u/") and not r.path.endswith("/followers"):
-            exists = unquote(r.path[3:]) in directory.by_username
-            assert r.status == (200 if exists else 404), r
+            person = directory.by_username.get(unquote(r.path[3:]))
+            assert r.status == (200 if person else 404), r
+            shown = [person] if person else []
         elif r.path.startswith("/api/v1/users/"):
-            exists = unquote(r.path[14:]) in directory.by_username
-            assert r.status == (200 if exists else 404), r
+            person = directory.by_username.get(unquote(r.path[14:]))
+            assert r.status == (200 if person else 404), r
+            shown = [person] if person else []
         elif r.path == "/find":
             found = directory.lookup(q["q"][0])
             assert r.status == (200 if found is not None else 404), r
             seen["find-" + str(r.status)] += 1
-        elif r.path in ("/directory", "/search", "/", "/robots.txt", "/favicon.ico"):
+            shown = [found] if found else []
+        elif r.path == "/search":
+            assert r.status == 200, r
+            shown = directory.search(q.get("q", [""])[0].strip())[20 * (page - 1) : 20 * page]
+            seen["search-" + ("some" if shown else "none")] += 1
+        elif r.path == "/directory":
+            assert r.status == 200, r
+            shown = list(directory.page(page, 50))
+        elif r.path in ("/", "/robots.txt", "/favicon.ico"):
             assert r.status == 200, r
         elif r.path.startswith("/static/avatars/"):
             assert r.status == 200 and int(r.path[16:-4]) < 64, r
@@ -232,12 +247,16 @@ def test_statuses_agree_with_the_directory(sim: Simulation, directory: Directory
             assert r.status == 404
         elif r.path.endswith("/followers"):
             assert r.status == 200
+            shown = None  # who follows whom is the site's own draw
         else:
             pytest.fail(f"unexpected request {r}")
         assert r.bytes >= 0
         if r.status == 200:
             assert r.bytes > 0
+        if shown is not None:
+            assert r.shown == tuple(p.id for p in shown), r
     assert seen["find-200"] and seen["find-404"]
+    assert seen["search-some"] and seen["search-none"]
 
 
 def test_canaries_are_answered_and_only_scrapers_find_them(

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import load_file
 from ..engine import Guard
@@ -27,6 +27,10 @@ from ..policy import Policy
 from ..site import SiteModel
 from ..state import open_state
 from ..terminal import printable
+
+if TYPE_CHECKING:
+    from ..events import RequestEvent
+    from .evaluate import Truth
 
 DEFAULT_SEEDS = "101,102,103"
 
@@ -298,11 +302,11 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluate import evaluate, format_table, result_document
 
     runs: list[dict[str, Any]] = []
-    for label, events, labels, actors, size in labelled_runs(args):
+    for label, events, truth, size in labelled_runs(args):
         site, policy = run_config(args, size)
         policy.mode = "enforce"  # decisions held against actors apply to their later requests
         guard = Guard(site, policy, open_state("memory://"))
-        result = evaluate(events, labels, actors, guard)
+        result = evaluate(events, truth.labels, truth.actors, guard, truth.shown)
         print(f"== {label}\n{format_table(result)}\n", flush=True)
         runs.append({"run": label, **result_document(result)})
     if args.json:
@@ -333,17 +337,16 @@ def run_config(args: argparse.Namespace, size: int) -> tuple[SiteModel, Policy]:
     return site, policy
 
 
-def labelled_runs(args: argparse.Namespace) -> Iterator[tuple[str, Any, Any, Any, int]]:
-    """(label, events, labels, actors, directory size) per run: the given log, or one
+def labelled_runs(args: argparse.Namespace) -> Iterator[tuple[str, list[RequestEvent], Truth, int]]:
+    """(label, events, ground truth, directory size) per run: the given log, or one
     simulated log per seed, written and read back exactly as a user's would be."""
-    from .evaluate import read_truth
     from .people import Directory
     from .traffic import simulate, write_log, write_truth
 
     if args.log:
         if not args.truth:
             raise ScrapeguardError("eval: a log needs its --truth file")
-        yield _read_run(args.log, args.log, args.truth, args.size, read_truth)
+        yield _read_run(args.log, args.log, args.truth, args.size)
         return
     for text in args.seeds.split(","):
         seed = int(text)
@@ -353,17 +356,19 @@ def labelled_runs(args: argparse.Namespace) -> Iterator[tuple[str, Any, Any, Any
             truth = os.path.join(folder, "truth.json")
             write_log(sim, log)
             write_truth(sim, truth)
-            yield _read_run(f"seed {seed}", log, truth, args.size, read_truth)
+            yield _read_run(f"seed {seed}", log, truth, args.size)
 
 
 def _read_run(
-    label: str, log: str, truth: str, size: int, read_truth: Any
-) -> tuple[str, Any, Any, Any, int]:
-    actors, labels = read_truth(truth)
-    with open(truth, encoding="utf-8") as fh:
+    label: str, log: str, truth_file: str, size: int
+) -> tuple[str, list[RequestEvent], Truth, int]:
+    from .evaluate import read_truth
+
+    truth = read_truth(truth_file)
+    with open(truth_file, encoding="utf-8") as fh:
         size = int(json.load(fh).get("directory_size", size))
     stats = IngestStats()
     events = list(read_events([log], "json", stats))
     if stats.malformed:
         raise ScrapeguardError(f"eval: {stats.malformed:,} malformed lines in {log}")
-    return label, events, labels, actors, size
+    return label, events, truth, size

@@ -16,7 +16,9 @@ Actors without a request in the log are left out.
   90 % of the unit's remaining requests were stopped; `requests_to_stop` is that index + 1,
   and the unit is `stopped` when there is one;
 - `people_served`: distinct people disclosed to the unit by requests that were not stopped,
-  over the whole run (a list page whose members are unknown counts its page size once);
+  over the whole run: the people the truth says each response showed (`shown`), else what
+  the engine read from the log (where a list page whose members are unknown counts its page
+  size once: an upper bound);
 - `blocked` / `challenged`: some request was blocked / some was challenged and none blocked;
 - `linked_after` (campaigns): seconds from the campaign's first request until one decision,
   against one actor key (a campaign, a network, a device), stopped requests of two of its
@@ -105,8 +107,18 @@ class TruthActor:
     campaign: str | None = None
 
 
-def read_truth(path: str) -> tuple[dict[str, TruthActor], list[str]]:
-    """The actors of a ground-truth file and the actor of each log line, in log order."""
+@dataclass(frozen=True, slots=True)
+class Truth:
+    """A ground-truth file read by `read_truth`: its actors, the actor of each log line, and
+    (when the file says it) the ids of the people each line's response showed."""
+
+    actors: dict[str, TruthActor]
+    labels: list[str]
+    shown: list[list[int]] | None = None
+
+
+def read_truth(path: str) -> Truth:
+    """The actors of a ground-truth file, the actor of each log line and what each showed."""
     try:
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)
@@ -114,12 +126,17 @@ def read_truth(path: str) -> tuple[dict[str, TruthActor], list[str]]:
             str(key): TruthActor(str(key), str(a["class"]), a.get("group"), a.get("campaign"))
             for key, a in doc["actors"].items()
         }
-        requests = [str(label) for label in doc["requests"]]
+        labels = [str(label) for label in doc["requests"]]
+        shown = doc.get("shown")
+        if shown is not None:
+            shown = [[int(person) for person in people] for people in shown]
+            if len(shown) != len(labels):
+                raise ValueError(f"{len(shown):,} shown for {len(labels):,} requests")
     except OSError as exc:
         raise EvalError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise EvalError(f"{path} is not a ground-truth file: {exc!r}") from None
-    return actors, requests
+    return Truth(actors, labels, shown)
 
 
 @dataclass
@@ -198,7 +215,7 @@ class _Unit:
     campaign: str | None
     members: int = 0
     outcomes: bytearray = field(default_factory=bytearray)
-    served: dict[str, int] = field(default_factory=dict)
+    served: dict[str | int, int] = field(default_factory=dict)
     first: float | None = None
     linked_after: float | None = None
     stopped_by: dict[str, str] = field(default_factory=dict)  # decision key -> first member
@@ -209,8 +226,10 @@ def evaluate(
     labels: Sequence[str],
     actors: Mapping[str, Actor],
     guard: Guard,
+    shown: Sequence[Sequence[int]] | None = None,
 ) -> EvalResult:
-    """Run `events` through `guard` in order; `labels[i]` names the actor of the i-th event."""
+    """Run `events` through `guard` in order; `labels[i]` names the actor of the i-th event
+    and `shown[i]`, when given, the ids of the people its response showed."""
     units: dict[tuple[str, ...], _Unit] = {}
     unit_of: dict[str, _Unit] = {}
     for actor in actors.values():
@@ -228,7 +247,7 @@ def evaluate(
     enabled = gc.isenabled()
     gc.disable()  # as in analyze.replay: millions of long-lived states, no cycles
     try:
-        lines, simulated = _run(events, labels, unit_of, guard)
+        lines, simulated = _run(events, labels, unit_of, guard, shown)
     finally:
         gc.freeze()
         if enabled:
@@ -243,6 +262,7 @@ def _run(
     labels: Sequence[str],
     unit_of: Mapping[str, _Unit],
     guard: Guard,
+    shown: Sequence[Sequence[int]] | None,
 ) -> tuple[int, int]:
     decide = guard.evaluate
     count = len(labels)
@@ -268,9 +288,13 @@ def _run(
         else:
             unit.outcomes.append(_SERVED)
             served = unit.served
-            for d in access.disclosures:
-                if d.subject not in served:
-                    served[d.subject] = d.people
+            if shown is not None:
+                for person in shown[lines - 1]:
+                    served[person] = 1
+            else:
+                for d in access.disclosures:
+                    if d.subject not in served:
+                        served[d.subject] = d.people
     if lines != count:
         raise EvalError(f"the log has {lines:,} requests but the truth labels {count:,}")
     return lines, simulated

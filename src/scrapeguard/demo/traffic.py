@@ -233,8 +233,9 @@ def write_log(sim: Simulation, path: str, fmt: Literal["json", "combined"] = "js
 
 
 def write_truth(sim: Simulation, path: str) -> None:
-    """Write the ground truth: run parameters, every actor's class, group and campaign, and
-    the actor of each log line in log order."""
+    """Write the ground truth: run parameters, every actor's class, group and campaign, the
+    actor of each log line in log order, and the ids of the people each line's response
+    showed (`shown`, in log order too: what the log cannot say of a list or search page)."""
     doc = {
         "seed": sim.seed,
         "start": sim.start,
@@ -245,6 +246,7 @@ def write_truth(sim: Simulation, path: str) -> None:
             for a in sim.actors.values()
         },
         "requests": [r.actor for r in sim.requests],
+        "shown": [r.shown for r in sim.requests],
     }
     with _output(path) as out:
         json.dump(doc, out, separators=(",", ":"))

@@ -44,6 +44,8 @@ class SimRequest:
     bytes: int
     #: Sent by a browser engine, which adds fetch metadata (Sec-Fetch-*) in live mode.
     fetch_metadata: bool = False
+    #: The ids of the people the response showed (none for an empty search, a miss, a form).
+    shown: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +321,7 @@ class Client:
                 response.status,
                 response.bytes,
                 self.fetch_metadata,
+                tuple([p.id for p in response.people]),
             )
         )
 

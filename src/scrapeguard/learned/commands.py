@@ -50,10 +50,10 @@ def _train(args: argparse.Namespace) -> int:
 
     every = Sessions()
     sources = []
-    for label, events, owners, actors, size in labelled_runs(args):
+    for label, events, truth, size in labelled_runs(args):
         site, policy = run_config(args, size)
-        classes = {a.id: a.cls for a in actors.values()}
-        s = sessions_of(events, owners, classes, site, policy)
+        classes = {a.id: a.cls for a in truth.actors.values()}
+        s = sessions_of(events, truth.labels, classes, site, policy)
         print(f"{label}: {len(s.rows):,} session snapshots of {len(set(s.actor)):,} actors")
         every.extend(s)
         sources.append(label)
