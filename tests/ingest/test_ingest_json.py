@@ -54,6 +54,35 @@ def test_nginx_json_method_and_uri_fields() -> None:
     assert (ev.method, ev.path, ev.query) == ("GET", "/a", "b=1")
 
 
+@pytest.mark.parametrize("blank", [None, "", "-"])
+@pytest.mark.parametrize(
+    ("fields", "read"),
+    [
+        ({"body_bytes_sent": "blank", "bytes_sent": 812}, ("bytes", 812)),
+        ({"body_bytes_sent": "blank", "bytes_sent": "blank"}, ("bytes", 0)),
+        ({"time_iso8601": "blank", "time_local": "17/May/2015:10:05:03 +0000"},
+         ("time", T_2015_05_17_100503)),
+        ({"remote_addr": "blank", "client_ip": "192.0.2.9"}, ("ip", "192.0.2.9")),
+        ({"http_user_agent": "blank", "user_agent": "curl/8"}, ("user_agent", "curl/8")),
+        ({"host": "blank", "http_host": "example.com"}, ("host", "example.com")),
+    ],
+)  # fmt: skip
+def test_blank_nginx_json_field_falls_back_to_the_next_key(
+    blank: object, fields: dict[str, Any], read: tuple[str, object]
+) -> None:
+    # null, "" and "-" are absent, as a missing key is: the next known key is read
+    obj = json.loads(nginx())
+    obj.update({key: blank if value == "blank" else value for key, value in fields.items()})
+    assert getattr(JSON.parse(json.dumps(obj)), read[0]) == read[1]
+
+
+@pytest.mark.parametrize("blank", [None, "", "-"])
+def test_blank_caddy_ts_falls_back_to_the_next_key(blank: object) -> None:
+    obj = json.loads(CADDY_LINE)
+    obj.update(ts=blank, time="2015-05-17T10:05:03Z")
+    assert JSON.parse(json.dumps(obj)).time == T_2015_05_17_100503
+
+
 def test_nginx_json_headers_cookies_and_extra() -> None:
     line = nginx(
         status=404,

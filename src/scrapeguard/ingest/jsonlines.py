@@ -29,6 +29,8 @@ _IP_KEYS = ("remote_addr", "client_ip", "clientip", "ip", "remote_ip")
 _HOST_KEYS = ("host", "http_host", "server_name")
 _REFERER_KEYS = ("http_referer", "http_referrer", "referer", "referrer")
 _AGENT_KEYS = ("http_user_agent", "user_agent")
+_BYTES_KEYS = ("body_bytes_sent", "bytes_sent")
+_CADDY_TIME_KEYS = ("ts", "time", "timestamp")
 _FINGERPRINT_KEYS = ("tls_fingerprint", "ja3", "ja4", "ja3_hash", "ssl_ja3", "ssl_ja3_hash")
 _OWN_KEYS = frozenset({"account", "account_created", "session", "device", "disclosed"})
 _NGINX_KNOWN = frozenset(
@@ -53,8 +55,7 @@ _NGINX_KNOWN = frozenset(
         "args",
         "query_string",
         "status",
-        "body_bytes_sent",
-        "bytes_sent",
+        *_BYTES_KEYS,
         "http_accept_language",
         "http_cookie",
     }
@@ -88,6 +89,19 @@ def _first(obj: Mapping[str, Any], keys: Iterable[str]) -> str | None:
             text = _text(value)
             if text is not None:
                 return text
+    return None
+
+
+def _first_raw(obj: Mapping[str, Any], keys: Iterable[str]) -> object:
+    """The first of `keys` whose value is not null, `""` or `-`, as decoded; else `None`.
+
+    For numbers and times, whose converters judge the value's type themselves: a null, empty
+    or `-` field counts as absent, exactly as a missing key, and the next key is read.
+    """
+    for key in keys:
+        value = obj.get(key)
+        if value is not None and value != "" and value != "-":
+            return value
     return None
 
 
@@ -215,7 +229,7 @@ class JsonFormat(LogFormat):
             path,
             query,
             _int(obj.get("status"), 200),
-            _int(obj.get("body_bytes_sent", obj.get("bytes_sent"))),
+            _int(_first_raw(obj, _BYTES_KEYS)),
             _first(obj, _HOST_KEYS) or "",
             (_first(obj, _AGENT_KEYS) or "")[:MAX_AGENT_CHARS],
             _first(obj, _REFERER_KEYS) or "",
@@ -236,9 +250,7 @@ class JsonFormat(LogFormat):
         ip = _first(request, ("client_ip", "remote_ip", "remote_addr"))
         if ip is None:
             raise MalformedLine("no client address (request.client_ip / remote_ip)")
-        raw_time = obj.get("ts")
-        if raw_time is None:
-            raw_time = obj.get("time", obj.get("timestamp"))
+        raw_time = _first_raw(obj, _CADDY_TIME_KEYS)
         if raw_time is None:
             raise MalformedLine("no time (ts)")
         t = any_time(raw_time)
