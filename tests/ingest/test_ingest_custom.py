@@ -202,3 +202,18 @@ def test_get_format_compiles_specs() -> None:
     assert isinstance(get_format(NGINX_MAIN), CustomFormat)
     assert isinstance(get_format(APACHE_COMBINED), CustomFormat)
     assert custom_format(NGINX_MAIN, name="main").name == "main"
+
+
+@pytest.mark.parametrize("args", ["$args", "$query_string"])
+def test_nginx_args_keep_a_question_mark_of_the_query(args: str) -> None:
+    # nginx's $args has no "?" of its own: for /p??x=1 it is "?x=1", as combined reads it
+    fmt = custom_format(f'$remote_addr [$time_local] "$request_method $uri" "{args}"')
+    ev = fmt.parse('1.2.3.4 [17/May/2015:10:05:03 +0000] "GET /p" "?x=1"')
+    assert (ev.path, ev.query) == ("/p", "?x=1")
+    assert fmt.parse('1.2.3.4 [17/May/2015:10:05:03 +0000] "GET /p" "-"').query == ""
+    line = '1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /p??x=1 HTTP/1.1" 200 1 "-" "-"'
+    ev = COMBINED.parse(line)
+    assert (ev.path, ev.query) == ("/p", "?x=1")
+    apache = custom_format(r'%a %t "%m %U%q"')  # %q is "?" + the query: one "?" goes
+    ev = apache.parse('1.2.3.4 [17/May/2015:10:05:03 +0000] "GET /p??x=1"')
+    assert (ev.path, ev.query) == ("/p", "?x=1")

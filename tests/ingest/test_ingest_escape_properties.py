@@ -9,13 +9,14 @@ non-printable bytes as `\\xhh`). The writers below follow those servers' documen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrapeguard.ingest import COMBINED, LogFormat, custom_format
+from scrapeguard.ingest import COMBINED, JSON, LogFormat, custom_format
 
 
 def nginx_default(text: str) -> str:
@@ -99,3 +100,44 @@ def test_escaped_fields_come_back_as_sent(
     ev = fmt.parse(line)
     assert (ev.method, ev.path, ev.query) == ("GET", path, query)
     assert (ev.referer, ev.user_agent) == (referer, agent)
+
+
+STAMP = "[17/May/2015:10:05:03 +0000]"
+SPLIT_FORMATS = {  # the target logged in two parts: nginx's $args has no "?", Apache's %q has one
+    "nginx-args": custom_format('$remote_addr [$time_local] "$uri" "$args"'),
+    "nginx-query_string": custom_format('$remote_addr [$time_local] "$uri" "$query_string"'),
+    "apache": custom_format(r"%a %t \"%U%q\""),
+}
+REQUEST_URI = custom_format('$remote_addr [$time_local] "$request_uri"')
+marks = st.text(st.sampled_from("?=&a"), max_size=6)  # queries that begin with "?"
+
+
+@given(
+    path=target_text.map(lambda s: "/" + s.replace(" ", "")),
+    query=st.one_of(any_text, special, marks).filter(lambda s: s != "-"),
+    marked=st.booleans(),
+)
+def test_query_reads_the_same_however_the_target_is_logged(
+    path: str, query: str, marked: bool
+) -> None:
+    # A target is split at its first "?": /p??x=1 is path /p, query ?x=1, as COMBINED reads it.
+    # nginx writes an empty $args as "-", so a query that is just "-" cannot be told from none.
+    target = path + ("?" + query if marked else "")
+    query = query if marked else ""
+    ev = COMBINED.parse(
+        f'1.2.3.4 - - {STAMP} "{nginx_default(f"GET {target} HTTP/1.1")}" 200 1 "-" "-"'
+    )
+    assert (ev.path, ev.query) == (path, query)
+    ev = REQUEST_URI.parse(f'1.2.3.4 {STAMP} "{nginx_default(target)}"')
+    assert (ev.path, ev.query) == (path, query)
+    args = nginx_default(query) if query else "-"
+    for name in ("nginx-args", "nginx-query_string"):
+        ev = SPLIT_FORMATS[name].parse(f'1.2.3.4 {STAMP} "{nginx_default(path)}" "{args}"')
+        assert (ev.path, ev.query) == (path, query)
+    if " " not in query and '"' not in query:  # %q is read up to a space or quote
+        q = "?" + query if marked else ""
+        ev = SPLIT_FORMATS["apache"].parse(f'1.2.3.4 {STAMP} "{apache(path)}{apache(q)}"')
+        assert (ev.path, ev.query) == (path, query)
+    for fields in ({"uri": path, "args": query}, {"request_uri": target}):
+        ev = JSON.parse(json.dumps({"remote_addr": "1.2.3.4", "msec": 1, **fields}))
+        assert (ev.path, ev.query) == (path, query)

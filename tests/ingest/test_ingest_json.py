@@ -52,6 +52,10 @@ def test_nginx_json_method_and_uri_fields() -> None:
     assert (ev.method, ev.path, ev.query) == ("POST", "/login", "next=/me")
     ev = JSON.parse(nginx(request=None, uri="/a", args="b=1"))
     assert (ev.method, ev.path, ev.query) == ("GET", "/a", "b=1")
+    ev = JSON.parse(nginx(request=None, uri="/a", args="??b=1"))  # the request was /a???b=1
+    assert (ev.path, ev.query) == ("/a", "??b=1")
+    ev = JSON.parse(nginx(request=None, uri="/a", query_string="?b"))
+    assert (ev.path, ev.query) == ("/a", "?b")
 
 
 @pytest.mark.parametrize("blank", [None, "", "-"])

@@ -262,6 +262,8 @@ class CustomFormat(LogFormat):
         else:
             raise FormatSpecError(f"unknown format syntax {syntax!r}: use nginx or apache")
         self.syntax = syntax
+        # Apache's %q is "" or "?" + the query; nginx's $args / $query_string have no "?"
+        self._args_marked = syntax == "apache"
         self._rx, names = _compile(tokens)
         self.variables: tuple[str, ...] = tuple(names)
         self._map_roles(
@@ -392,7 +394,10 @@ class CustomFormat(LogFormat):
             path = unescape(g[self._uri])
             if self._args is not None:
                 args = g[self._args]
-                query = "" if args == "-" else unescape(args).removeprefix("?")
+                if self._args_marked:  # remove the one "?" %q adds, not one the query holds
+                    query = unescape(args).removeprefix("?")
+                elif args != "-":  # nginx writes an empty $args as "-"
+                    query = unescape(args)
         status = 200 if self._status is None else int(g[self._status])
         size = 0
         if self._bytes is not None:

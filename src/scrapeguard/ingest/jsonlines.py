@@ -221,7 +221,7 @@ class JsonFormat(LogFormat):
             if uri is None:
                 raise MalformedLine("no request (request, request_uri or uri)")
             path = uri
-            query = (_text(obj.get("args")) or _text(obj.get("query_string")) or "").lstrip("?")
+            query = _first(obj, ("args", "query_string")) or ""  # no "?" in nginx's $args
         ev = RequestEvent(
             t,
             normalize_ip(ip),
