@@ -162,6 +162,9 @@ def test_scrapeguard_own_fields() -> None:
     )
     ev = JSON.parse(nginx(account=42, account_created=1704164645, disclosed=[]))
     assert (ev.account, ev.account_created, ev.disclosed) == ("42", 1704164645.0, ())
+    for unknown in (None, "", "-"):  # nginx writes an unset variable as "" or "-"
+        ev = JSON.parse(nginx(account="u-17", account_created=unknown))
+        assert (ev.account, ev.account_created) == ("u-17", None)
     obj = json.loads(CADDY_LINE)
     obj.update(account="a1", tls_fingerprint="fp", disclosed=["x"])
     ev = JSON.parse(json.dumps(obj))

@@ -302,8 +302,8 @@ class JsonFormat(LogFormat):
         account = _text(obj.get("account"))
         if account is not None:
             ev.account = account
-        created = obj.get("account_created")
-        if created is not None and created != "":
+        created = _first_raw(obj, ("account_created",))
+        if created is not None:
             ev.account_created = any_time(created)
         session = _text(obj.get("session"))
         if session is not None:
