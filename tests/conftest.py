@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scrapeguard import netranges
 from scrapeguard.engine import Guard, NoNetworkInfo
 from scrapeguard.policy import Policy
 
@@ -16,6 +20,20 @@ from scrapeguard.policy import Policy
 def guard() -> Guard:
     """A guard with the default site model and policy, without network data."""
     return Guard(policy=Policy(), network=NoNetworkInfo())
+
+
+@pytest.fixture
+def stale_bing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Bing's packaged list installed as the copy of its creation day, 2024-01-03: too old
+    to verify the tests' 2026 traffic either way (the packaged copy is dated 2026-08-22)."""
+    monkeypatch.setenv("SCRAPEGUARD_RANGES_DIR", str(tmp_path / "ranges"))
+    packaged = resources.files("scrapeguard.data.ranges") / "bingbot-ipv4.txt"
+    source = tmp_path / "bingbot-ipv4.txt"
+    source.write_text(packaged.read_text(encoding="utf-8"), encoding="utf-8")
+    netranges.update_range_list("bing", source, data_date=dt.date(2024, 1, 3))
+    yield
+    monkeypatch.undo()
+    netranges.reload_network_data()
 
 
 CHROMIUM = "/usr/bin/chromium"

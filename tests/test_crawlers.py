@@ -99,25 +99,27 @@ def test_ranges_far_from_the_event_are_not_evidence_either_way() -> None:
     assert "inside" in inside.reason and "stale" in inside.reason
 
 
-def test_bing_list_from_2024_is_stale_for_2026_traffic() -> None:
+def test_bing_list_is_dated_by_the_day_it_was_known_current_not_by_its_creation_time() -> None:
+    """Bing's file says 2024-01-03 but was its current list on 2026-08-22 (the day of the
+    copy): it verifies 2026 traffic, and goes stale a year after that day, not after 2024's."""
     inside, outside = "13.66.139.5", RESIDENTIAL
+    assert getattr(classify_client(BINGBOT, inside, T2026), "status", None) == VERIFIED
+    assert getattr(classify_client(BINGBOT, outside, T2026), "status", None) == IMPOSTOR
+    late_2027 = _when(2027, 9, 1)
     for ip in (inside, outside):
-        verdict = classify_client(BINGBOT, ip, T2026)
+        verdict = classify_client(BINGBOT, ip, late_2027)
         assert verdict is not None and verdict.status == UNVERIFIABLE, ip
         assert verdict.operator == "bing"
-        assert "2024-01-03" in verdict.reason and "stale" in verdict.reason
+        assert "2026-08-22" in verdict.reason and "stale" in verdict.reason
         assert verdict.needs_ranges  # a current list would settle it
-    early_2024 = _when(2024, 2, 1)
-    assert getattr(classify_client(BINGBOT, inside, early_2024), "status", None) == VERIFIED
-    assert getattr(classify_client(BINGBOT, outside, early_2024), "status", None) == IMPOSTOR
     assert not any(
-        getattr(classify_client(BINGBOT, ip, early_2024), "needs_ranges", True)
+        getattr(classify_client(BINGBOT, ip, T2026), "needs_ranges", True)
         for ip in (inside, outside)
     )
 
 
 def test_max_age_is_configurable() -> None:
-    verdict = classify_client(BINGBOT, RESIDENTIAL, T2026, max_age_days=1000)
+    verdict = classify_client(BINGBOT, RESIDENTIAL, _when(2028, 9, 1), max_age_days=1000)
     assert verdict is not None and verdict.status == IMPOSTOR
     strict = classify_client(GOOGLEBOT, RESIDENTIAL, _when(2026, 9, 30), max_age_days=7)
     assert strict is not None and strict.status == UNVERIFIABLE

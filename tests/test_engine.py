@@ -317,8 +317,8 @@ def test_looks_act_only_where_the_policy_lets_them() -> None:
     assert (last.action, last.enforced, last.simulated) == ("challenge", "allow", True)
 
 
-def test_crawlers_a_current_list_would_verify_are_counted_per_operator() -> None:
-    """The packaged Bing list (2024) is too old for this traffic (2026): every request of its
+def test_crawlers_a_current_list_would_verify_are_counted_per_operator(stale_bing: None) -> None:
+    """A Bing list of 2024 is too old for this traffic (2026): every request of its
     crawler, page or asset, is counted for the user to be told; a verified Googlebot and a
     crawler whose operator publishes no ranges are not."""
     guard = Guard(policy=Policy())

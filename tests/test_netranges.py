@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
+import os
 import random
 import re
 from collections.abc import Iterator
@@ -252,7 +253,7 @@ def test_crawler_table_has_every_operator_with_dates(packaged: NetworkData) -> N
     assert all(r.data_date == dt.date(2026, 8, 20) for r in google)
     assert google[0].prefixes.contains("66.249.66.1")
     (bing,) = packaged.crawler_ranges("bing")
-    assert bing.data_date == dt.date(2024, 1, 3)
+    assert bing.data_date == dt.date(2026, 8, 22)  # known current then; its file says 2024-01-03
     for operator in ("duckduckgo", "apple", "openai", "anthropic", "perplexity", "meta"):
         assert packaged.crawler_ranges(operator), operator
     assert packaged.crawler_ranges("amazon") == ()  # not packaged
@@ -272,7 +273,7 @@ def test_list_range_lists_reports_every_list() -> None:
     assert set(infos) == {spec.name for spec in netranges.RANGE_LISTS}
     assert infos["google-common"].prefixes == 315
     assert infos["google-common"].source == "packaged"
-    assert infos["bing"].data_date == dt.date(2024, 1, 3)
+    assert infos["bing"].data_date == dt.date(2026, 8, 22)
     assert infos["amazon"].source == "none" and infos["amazon"].prefixes == 0
     assert infos["tor"].kind == "tor"
     assert infos["icloud-relay"].kind == "shared"
@@ -336,8 +337,16 @@ def _google_json(tmp_path: Path, prefixes: list[str], created: str = "2026-11-01
     return path
 
 
+def _downloaded(path: Path, day: dt.date) -> Path:
+    """`path`, its modification time set to noon UTC of `day`, as if downloaded then."""
+    noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).timestamp()
+    os.utime(path, (noon, noon))
+    return path
+
+
 def test_override_takes_precedence(tmp_path: Path, _isolated_overrides: Path) -> None:
     source = _google_json(tmp_path, ["198.51.100.0/24", "2001:db8:42::/48"])
+    _downloaded(source, dt.date(2026, 10, 1))  # before the list's own date: that one counts
     assert update_range_list("google-common", source) == 2
     written = _isolated_overrides / "google-common.txt"
     assert written.is_file()
@@ -354,9 +363,31 @@ def test_override_takes_precedence(tmp_path: Path, _isolated_overrides: Path) ->
     assert NetworkData(use_overrides=False).crawler_ranges("google")[0].source == "packaged"
 
 
+def test_a_list_is_current_the_day_it_is_downloaded_whatever_date_it_carries(
+    tmp_path: Path, _isolated_overrides: Path
+) -> None:
+    """Bing keeps the creationTime of its list until the list changes: downloaded today, a
+    list that says 2024-01-03 is today's, and verifies today's crawlers. `--as-of` says when
+    an older copy was current, for older logs."""
+    source = tmp_path / "bingbot.json"
+    source.write_text(json.dumps({"creationTime": "2024-01-03T10:00:00",
+                                  "prefixes": [{"ipv4Prefix": "157.55.39.0/24"}]}))  # fmt: skip
+    _downloaded(source, dt.date(2026, 11, 30))
+    update_range_list("bing", source)
+    (bing,) = netranges.network_data().crawler_ranges("bing")
+    assert (bing.source, bing.data_date) == ("override", dt.date(2026, 11, 30))
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC).timestamp()
+    assert "bing" not in stale_crawler_lists(netranges.network_data(), now)
+    update_range_list("bing", source, data_date=dt.date(2015, 5, 1))
+    (bing,) = netranges.network_data().crawler_ranges("bing")
+    assert bing.data_date == dt.date(2015, 5, 1)
+    assert "bing" in stale_crawler_lists(netranges.network_data(), now)
+
+
 def test_override_of_origin_list(tmp_path: Path) -> None:
     source = tmp_path / "torbulkexitlist"
     source.write_text("# Last updated: 2026-11-20T08:00:00Z\n192.0.2.44\n\n192.0.2.45\n")
+    _downloaded(source, dt.date(2026, 11, 1))
     assert update_range_list("tor", source) == 2
     nd = netranges.network_data()
     assert netranges.TAG_TOR in nd.origin("192.0.2.44")
@@ -468,23 +499,29 @@ def test_ranges_list_marks_crawler_lists_too_old_to_verify_today(
 
     assert main(["ranges", "list"]) == 0
     packaged = capsys.readouterr().out
-    assert re.search(r"^bing .*2024-01-03 .*\(packaged\)  STALE$", packaged, re.M)
+    assert re.search(r"^openai-gptbot .*2025-10-30 .*\(packaged\)  STALE$", packaged, re.M)
     assert re.search(r"^tor .*\(packaged\)$", packaged, re.M)  # only crawler lists verify
     assert "`scrapeguard ranges update NAME FILE`" in packaged
 
-    source = tmp_path / "bing.txt"
-    source.write_text("13.66.139.0/24\n")
-    update_range_list("bing", source, data_date=dt.datetime.now(dt.UTC).date())
+    source = tmp_path / "gptbot.json"
+    source.write_text(json.dumps({"creationTime": "2025-10-30T00:00:00",
+                                  "prefixes": [{"ipv4Prefix": "132.196.86.0/24"}]}))  # fmt: skip
+    assert main(["ranges", "update", "openai-gptbot", str(source)]) == 0  # downloaded today
+    today = dt.datetime.now(dt.UTC).date()
+    assert f"current as of {today}" in capsys.readouterr().out
     assert main(["ranges", "list"]) == 0
-    assert re.search(r"^bing .*\(override\)$", capsys.readouterr().out, re.M)
+    assert re.search(r"^openai-gptbot .*\(override\)$", capsys.readouterr().out, re.M)
 
 
 def test_stale_crawler_lists_are_judged_as_the_verifier_judges_them() -> None:
     data = NetworkData(use_overrides=False)
-    bing = date_epoch(dt.date(2024, 1, 3))
+    bing = date_epoch(dt.date(2026, 8, 22))
     assert bing is not None
     day = 86400.0
-    assert "bing" in stale_crawler_lists(data, dt.datetime(2026, 9, 1, tzinfo=dt.UTC).timestamp())
+    assert "bing" not in stale_crawler_lists(
+        data, dt.datetime(2026, 9, 1, tzinfo=dt.UTC).timestamp()
+    )
+    assert "bing" in stale_crawler_lists(data, dt.datetime(2028, 1, 1, tzinfo=dt.UTC).timestamp())
     assert "bing" not in stale_crawler_lists(data, bing + 365 * day)  # the verifier's last day
     assert "bing" in stale_crawler_lists(data, bing + 366 * day)
     assert "bing" in stale_crawler_lists(data, bing - 366 * day)  # replaying older logs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import itertools
 import os
 import sys
@@ -186,6 +187,13 @@ def _parser() -> argparse.ArgumentParser:
     ru = rs.add_parser("update", help="replace a range list with a file you supply (no network)")
     ru.add_argument("name", help="list name, as shown by `scrapeguard ranges list`")
     ru.add_argument("file", help="the new list, in the same format as the published one")
+    ru.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        type=_iso_date,
+        help="the day the list was the operator's current one (default: the later of the date "
+        "in the file and the day it was downloaded, its modification date)",
+    )
     ru.set_defaults(run=_ranges_update)
     return parser
 
@@ -458,11 +466,27 @@ def _ranges_list(args: argparse.Namespace) -> int:
 
 
 def _ranges_update(args: argparse.Namespace) -> int:
-    from .netranges import update_range_list
+    from .crawlers import DEFAULT_MAX_AGE_DAYS
+    from .netranges import list_range_lists, update_range_list
 
-    count = update_range_list(args.name, args.file)
-    print(f"{args.name}: {count:,} prefixes installed from {args.file}")
+    count = update_range_list(args.name, args.file, data_date=args.as_of)
+    info = next(i for i in list_range_lists() if i.name == args.name)
+    date = info.data_date
+    print(f"{args.name}: {count:,} prefixes installed from {args.file}, current as of {date}")
+    if info.kind == "crawler" and date is not None:
+        span = dt.timedelta(days=DEFAULT_MAX_AGE_DAYS)
+        print(
+            f"  it verifies crawlers in traffic from {date - span} to {date + span} "
+            f"(the default {DEFAULT_MAX_AGE_DAYS:g}-day limit)"
+        )
     return EXIT_OK
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def run() -> None:

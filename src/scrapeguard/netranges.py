@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from scrapeguard.errors import ScrapeguardError
 
@@ -392,6 +392,12 @@ def _spec(
 
 _TEXT = ("text",)
 
+#: The day of the lord-alfred/ipranges copy the bing, duckduckgo, perplexity and meta lists come
+#: from. It re-fetches every list from its operator daily, so a file unchanged that day was the
+#: operator's list that day, however long ago the operator generated it: a list's date says
+#: until when it was known to be current (Bing's bingbot.json still says 2024-01-03).
+LORD_ALFRED_SNAPSHOT: Final = "2026-08-22"
+
 RANGE_LISTS: tuple[RangeListSpec, ...] = (
     _spec(
         "google-common",
@@ -424,7 +430,7 @@ RANGE_LISTS: tuple[RangeListSpec, ...] = (
         "bing",
         "crawler",
         "bing",
-        "2024-01-03",
+        LORD_ALFRED_SNAPSHOT,
         ["bingbot-ipv4.txt"],
         "Bingbot, BingPreview, msnbot (IPv4 prefixes of Bing's bingbot.json)",
         "https://www.bing.com/toolbox/bingbot.json",
@@ -433,7 +439,7 @@ RANGE_LISTS: tuple[RangeListSpec, ...] = (
         "duckduckgo",
         "crawler",
         "duckduckgo",
-        "2026-07-06",
+        LORD_ALFRED_SNAPSHOT,
         ["duckduckbot-ipv4.txt"],
         "DuckDuckBot and DuckAssistBot",
         "https://duckduckgo.com/duckduckbot.json",
@@ -490,7 +496,7 @@ RANGE_LISTS: tuple[RangeListSpec, ...] = (
         "perplexity",
         "crawler",
         "perplexity",
-        "2025-10-15",
+        LORD_ALFRED_SNAPSHOT,
         ["perplexity-ipv4.txt"],
         "PerplexityBot and Perplexity-User",
         "https://www.perplexity.ai/perplexitybot.json (+ perplexity-user.json)",
@@ -499,7 +505,7 @@ RANGE_LISTS: tuple[RangeListSpec, ...] = (
         "meta",
         "crawler",
         "meta",
-        "2026-08-04",
+        LORD_ALFRED_SNAPSHOT,
         ["meta-asn-ipv4_merged.txt", "meta-asn-ipv6_merged.txt"],
         "all routes of Meta's ASNs (AS32934, AS54115, AS63293, AS149642); Meta publishes no "
         "crawler-only list",
@@ -977,11 +983,14 @@ def update_range_list(
     """Validate the user's copy of list `name` and install it as an override; return its size.
 
     The file may be in any format the list accepts (see `RangeListSpec.formats`): the
-    operator's JSON, or one address/CIDR per line. Its data date is `data_date`, else the date
-    inside the file (``creationTime``, a ``# Last updated:`` header), else the file's
-    modification date. The override is written to `data_dir` (default
-    `ranges_override_dir()`) as ``NAME.txt`` and wins over the packaged copy. Raises
-    `RangeListError` naming the file and line of the first bad entry; never uses the network.
+    operator's JSON, or one address/CIDR per line. Its data date, the day it was known to be
+    the operator's current list, is `data_date`, else the later of the date inside the file
+    (``creationTime``, a ``# Last updated:`` header) and the file's modification date (the day
+    it was downloaded): an operator keeps the date inside its list until the list changes, so
+    Bing's current list says 2024-01-03, and it is current the day it is downloaded. The
+    override is written to `data_dir` (default `ranges_override_dir()`) as ``NAME.txt`` and
+    wins over the packaged copy. Raises `RangeListError` naming the file and line of the first
+    bad entry; never uses the network.
     """
     spec = _SPECS.get(name)
     if spec is None:
@@ -998,11 +1007,11 @@ def update_range_list(
     intervals, found_date = _parse_list_text(text, str(path), spec, key)
     if not intervals:
         raise RangeListError(f"{path}: holds no addresses or prefixes")
-    date = (
-        data_date or found_date or dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date()
-    )
+    if data_date is None:
+        downloaded = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).date()
+        data_date = downloaded if found_date is None else max(found_date, downloaded)
     target = _override_path(name, data_dir)
-    _write_override(target, spec, path, date, intervals)
+    _write_override(target, spec, path, data_date, intervals)
     reload_network_data()
     return len(intervals)
 

@@ -432,8 +432,8 @@ def test_an_unusable_truth_file_is_an_eval_error(tmp_path: Path) -> None:
         read_truth(str(tmp_path / "missing.json"))
 
 
-def test_a_good_bot_stopped_for_want_of_a_current_list_is_explained() -> None:
-    """Bingbot from inside Bing's packaged list of 2024, on 2026 traffic: unverifiable, so
+def test_a_good_bot_stopped_for_want_of_a_current_list_is_explained(stale_bing: None) -> None:
+    """Bingbot from inside a Bing list of 2024, on 2026 traffic: unverifiable, so
     judged like anyone, and stopped for its reading; the figure says which list was stale."""
     pairs = list(labelled(profiles(0, 400, ip="13.66.139.5", every=1.0, user_agent=BINGBOT), "bot"))
     guard = Guard(policy=Policy(mode="enforce"))

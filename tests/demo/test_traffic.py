@@ -335,10 +335,7 @@ def test_crawler_claims_verify_as_intended(
             for r in by_actor[actor][:50]:
                 verdict = classify_client(r.user_agent, r.ip, r.time)
                 assert verdict is not None, r
-                if "bingbot" in r.user_agent:  # Bing's packaged list is from 2024: stale
-                    assert verdict.status in ("verified", "unverifiable")
-                else:
-                    assert verdict.status in verdicts, (r, verdict)
+                assert verdict.status in verdicts, (r, verdict)
     googlebots = [
         a for a in _of(sim, by_actor, "good_bot") if "Googlebot" in by_actor[a][0].user_agent
     ]

@@ -122,9 +122,9 @@ def test_a_breaker_trip_is_logged_once_and_counted(caplog: pytest.LogCaptureFixt
 
 
 def test_stale_crawler_lists_are_warned_of_at_start_and_counted(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, stale_bing: None
 ) -> None:
-    """The packaged Bing list (2024) cannot verify today's Bingbot: the app's log says so when
+    """A Bing list of 2024 cannot verify today's Bingbot: the app's log says so when
     protection starts, and the metrics count the requests it left unverified."""
     with caplog.at_level(logging.WARNING, logger="scrapeguard"):
         inline = make_inline(network=PublishedNetworkInfo())
