@@ -217,3 +217,76 @@ def test_nginx_args_keep_a_question_mark_of_the_query(args: str) -> None:
     apache = custom_format(r'%a %t "%m %U%q"')  # %q is "?" + the query: one "?" goes
     ev = apache.parse('1.2.3.4 [17/May/2015:10:05:03 +0000] "GET /p??x=1"')
     assert (ev.path, ev.query) == ("/p", "?x=1")
+
+
+NGINX_IS_ARGS = '$remote_addr [$time_local] "$request_method $uri$is_args$args $server_protocol"'
+# What nginx 1.22.1 wrote for "$uri$is_args$args" given these request targets: $is_args is "?"
+# only when $args is not empty, and a missing $args is "-" (escape=default) or nothing (json).
+WRITTEN_BY_NGINX = [  # (request target, escape=default, escape=json, path, query)
+    ("/p", "/p-", "/p", "/p", ""),
+    ("/p?", "/p-", "/p", "/p", ""),
+    ("/p?x=1", "/p?x=1", "/p?x=1", "/p", "x=1"),
+    ("/p??x=1", "/p??x=1", "/p??x=1", "/p", "?x=1"),
+    ("/p?x=1?y", "/p?x=1?y", "/p?x=1?y", "/p", "x=1?y"),
+    ("/a-", "/a--", "/a-", "/a-", ""),
+    ("/p?-", "/p?-", "/p?-", "/p", "-"),
+    ('/a"b?c"d', r"/a\x22b?c\x22d", r"/a\"b?c\"d", '/a"b', 'c"d'),
+    ("/é?é", r"/\xC3\xA9?\xC3\xA9", "/é?é", "/é", "é"),
+    ("//a/../b?x", "/b?x", "/b?x", "/b", "x"),  # $uri is nginx's normalised path
+]
+
+
+@pytest.mark.parametrize(("target", "default", "json", "path", "query"), WRITTEN_BY_NGINX)
+def test_nginx_uri_is_args_args_reads_the_target(
+    target: str, default: str, json: str, path: str, query: str
+) -> None:
+    stamp = "[17/May/2015:10:05:03 +0000]"
+    ev = custom_format(NGINX_IS_ARGS).parse(f'1.2.3.4 {stamp} "GET {default} HTTP/1.1"')
+    assert (ev.method, ev.path, ev.query) == ("GET", path, query)
+    assert ev.extra == {"server_protocol": "HTTP/1.1"}
+    as_json = custom_format(f"log_format j escape=json '{NGINX_IS_ARGS}';")
+    ev = as_json.parse(f'1.2.3.4 {stamp} "GET {json} HTTP/1.1"')
+    assert (ev.method, ev.path, ev.query) == ("GET", path, query)
+    if ".." not in target:  # as combined and $request_uri read it: split at the first "?"
+        assert (path, query) == target.partition("?")[::2]
+
+
+@pytest.mark.parametrize(
+    ("spec", "first", "second"),
+    [
+        ('$remote_addr [$time_local] "$request_method $uri$args"', "$uri", "$args"),
+        ('$remote_addr [$time_local] "$scheme://$host$request_uri"', "$host", "$request_uri"),
+        ('$remote_addr$remote_user [$time_local] "$request"', "$remote_addr", "$remote_user"),
+        ('$remote_addr [$time_local] "$uri" $is_args$args', "$is_args", "$args"),
+        ('$remote_addr [$time_local] "$uri$is_args"', "$uri", "$is_args"),
+        ('$remote_addr [$time_local] "$uri$is_args$args$status"', "$uri$is_args$args", "$status"),
+        (
+            "log_format m '$remote_addr [$time_local] ${request}${status}';",
+            "${request}",
+            "${status}",
+        ),
+        (r'%h%l %t "%r"', "%h", "%l"),
+        (r'%a %t "%m %U%q%H"', "%q", "%H"),
+        (r'%a %t "%r" %>s%{Referer}i', "%>s", "%{Referer}i"),
+    ],
+)
+def test_adjacent_variables_a_line_cannot_separate_are_refused(
+    spec: str, first: str, second: str
+) -> None:
+    # read greedily, the first would take the second's text or the reverse, without a word
+    with pytest.raises(FormatSpecError) as refused:
+        custom_format(spec)
+    message = str(refused.value)
+    assert f"{first} and {second} have nothing between them" in message
+    directive = "log_format" if "$" in spec else "LogFormat"
+    assert f"put a separator between them in the {directive}" in message
+    assert f"'{first} {second}'" in message
+
+
+def test_adjacent_variables_a_line_separates_are_read() -> None:
+    # %t is bracketed and %q begins with "?": these formats keep working
+    stamp = "[17/May/2015:10:05:03 +0000]"
+    ev = custom_format(r'%h%t "%m %U%q"').parse(f'1.2.3.4{stamp} "GET /p?x=1"')
+    assert (ev.ip, ev.time, ev.path, ev.query) == ("1.2.3.4", T_2015_05_17_100503, "/p", "x=1")
+    ev = custom_format(r'%t%a "%r"').parse(f'{stamp}1.2.3.4 "GET /p HTTP/1.1"')
+    assert (ev.ip, ev.path) == ("1.2.3.4", "/p")

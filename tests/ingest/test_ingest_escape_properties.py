@@ -109,11 +109,29 @@ SPLIT_FORMATS = {  # the target logged in two parts: nginx's $args has no "?", A
     "apache": custom_format(r"%a %t \"%U%q\""),
 }
 REQUEST_URI = custom_format('$remote_addr [$time_local] "$request_uri"')
+# nginx's $uri$is_args$args: $is_args is "?" when $args is not empty, else ""; a missing $args is
+# written "-" by escape=default and nothing by escape=json
+IS_ARGS = [
+    custom_format(f'$remote_addr [$time_local] "{target}"')
+    for target in (
+        "$uri$is_args$args",
+        "$document_uri$is_args$query_string",
+        "${uri}${is_args}${query_string}",
+    )
+]
+IS_ARGS_JSON = custom_format(
+    """log_format j escape=json '$remote_addr [$time_local] "$uri$is_args$args"';"""
+)
+IS_ARGS_UNQUOTED = custom_format(
+    '$remote_addr [$time_local] "$request_method $uri$is_args$args $server_protocol"'
+)
 marks = st.text(st.sampled_from("?=&a"), max_size=6)  # queries that begin with "?"
 
 
 @given(
-    path=target_text.map(lambda s: "/" + s.replace(" ", "")),
+    path=st.tuples(target_text, st.sampled_from(["", "-"])).map(
+        lambda t: "/" + t[0].replace(" ", "") + t[1]
+    ),
     query=st.one_of(any_text, special, marks).filter(lambda s: s != "-"),
     marked=st.booleans(),
 )
@@ -137,6 +155,17 @@ def test_query_reads_the_same_however_the_target_is_logged(
     if " " not in query and '"' not in query:  # %q is read up to a space or quote
         q = "?" + query if marked else ""
         ev = SPLIT_FORMATS["apache"].parse(f'1.2.3.4 {STAMP} "{apache(path)}{apache(q)}"')
+        assert (ev.path, ev.query) == (path, query)
+    for fmt in IS_ARGS:
+        written = nginx_default(path + ("?" + query if query else "-"))
+        ev = fmt.parse(f'1.2.3.4 {STAMP} "{written}"')
+        assert (ev.path, ev.query) == (path, query)
+    written = nginx_json(path + ("?" + query if query else ""))
+    ev = IS_ARGS_JSON.parse(f'1.2.3.4 {STAMP} "{written}"')
+    assert (ev.path, ev.query) == (path, query)
+    if " " not in query:  # read up to the space before $server_protocol
+        written = nginx_default(path + ("?" + query if query else "-"))
+        ev = IS_ARGS_UNQUOTED.parse(f'1.2.3.4 {STAMP} "GET {written} HTTP/1.1"')
         assert (ev.path, ev.query) == (path, query)
     for fields in ({"uri": path, "args": query}, {"request_uri": target}):
         ev = JSON.parse(json.dumps({"remote_addr": "1.2.3.4", "msec": 1, **fields}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..events import MAX_AGENT_CHARS, RequestEvent
 from .base import Batch, FormatSpecError, LogFormat, MalformedLine
@@ -87,28 +87,40 @@ _TIME_VARS: tuple[tuple[str, Callable[[str], float]], ...] = (
     ("time_msec", lambda s: int(s) / 1e3),
     ("time_usec", lambda s: int(s) / 1e6),
 )
-_REQUEST_VARS = ("request", "request_uri", "uri")
+_REQUEST_VARS = ("request", "request_uri", "uri", "document_uri")
+# nginx's `$uri$is_args$args`: $is_args is "?" when there are arguments, else "" (and a missing
+# $args is then written "-", unless escape=json / escape=none, which write nothing).
+_TARGET_RUN = (("uri", "document_uri"), ("is_args",), ("args", "query_string"))
+_BRACKETED = r"\[([^\]]*)\]"  # Apache's %t: delimited by its own brackets
 
 
 @dataclass(frozen=True, slots=True)
 class _Var:
     name: str
     pattern: str | None = None  # own regex with one group, else chosen from the next literal
+    spelling: str = ""  # as written in the format, for error messages
 
 
-def _strip_nginx_directive(spec: str) -> str:
-    """`log_format main escape=json '$a' '$b';` → `$a$b` (the quoted parts joined)."""
+def _is_target_run(name: str) -> bool:
+    return "$is_args$" in name
+
+
+def _strip_nginx_directive(spec: str) -> tuple[str, str]:
+    """`log_format main escape=json '$a' '$b';` → (`$a$b`, `json`): the quoted parts joined, and
+    the escaping (nginx's default is `default`)."""
     body = spec.strip()[len("log_format") :].strip().rstrip(";").strip()
     name, _, rest = body.partition(" ")
     rest = rest.strip()
+    escape = "default"
     if rest.startswith("escape="):
-        rest = rest.partition(" ")[2].strip()
+        option, _, rest = rest.partition(" ")
+        escape, rest = option[len("escape=") :], rest.strip()
     if not rest:  # only a name was given: the string itself is the format
         rest = name
     parts = re.findall(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"", rest)
     if not parts:
-        return rest
-    return "".join(single or double for single, double in parts)
+        return rest, escape
+    return "".join(single or double for single, double in parts), escape
 
 
 def _strip_apache_directive(spec: str) -> str:
@@ -128,17 +140,38 @@ def _tokens_nginx(spec: str) -> list[str | _Var]:
     for m in _NGINX_VAR.finditer(spec):
         if m.start() > pos:
             tokens.append(spec[pos : m.start()])
-        tokens.append(_Var((m.group(1) or m.group(2)).lower()))
+        tokens.append(_Var((m.group(1) or m.group(2)).lower(), spelling=m.group(0)))
         pos = m.end()
     if pos < len(spec):
         tokens.append(spec[pos:])
-    return tokens
+    return _join_target_runs(tokens)
+
+
+def _join_target_runs(tokens: list[str | _Var]) -> list[str | _Var]:
+    """Read `$uri$is_args$args` (or `$document_uri`, `$query_string`) as one variable, the
+    request target: three adjacent variables cannot be told apart, their joined text can."""
+    out: list[str | _Var] = []
+    k = 0
+    while k < len(tokens):
+        run = tokens[k : k + 3]
+        if len(run) == 3 and all(
+            isinstance(tok, _Var) and tok.name in names
+            for tok, names in zip(run, _TARGET_RUN, strict=True)
+        ):
+            parts = [tok for tok in run if isinstance(tok, _Var)]
+            name = "$".join(tok.name for tok in parts)
+            out.append(_Var(name, spelling="".join(tok.spelling for tok in parts)))
+            k += 3
+        else:
+            out.append(tokens[k])
+            k += 1
+    return out
 
 
 def _apache_var(arg: str | None, letter: str) -> _Var:
     if letter == "t":
         if arg is None:
-            return _Var("time_local", r"\[([^\]]*)\]")
+            return _Var("time_local", _BRACKETED)
         key = arg.removeprefix("begin:").removeprefix("end:")
         if key in _APACHE_TIME_ARGS:
             return _Var(_APACHE_TIME_ARGS[key])
@@ -189,7 +222,7 @@ def _tokens_apache(spec: str) -> list[str | _Var]:
         if letter == "%":
             tokens.append("%")
         else:
-            tokens.append(_apache_var(arg, letter))
+            tokens.append(replace(_apache_var(arg, letter), spelling=m.group(0)))
         pos = m.end()
     if pos < len(spec):
         tokens.append(_unescape_apache_literal(spec[pos:]))
@@ -204,6 +237,30 @@ def _detect_syntax(spec: str) -> str:
             "log format has no variables: use nginx $variables or Apache %directives"
         )
     return "nginx" if nginx >= apache else "apache"
+
+
+def _separable(a: _Var, b: _Var) -> bool:
+    """Whether a line tells where `a` ends and `b`, written right after it, begins."""
+    if _BRACKETED in (a.pattern, b.pattern):  # Apache's %t: its brackets separate them
+        return True
+    # Apache's %U%q: %q is "" or begins with the "?" that ends the path
+    return a.name == "uri" and b.name == "args" and b.pattern is not None
+
+
+def _check_adjacent(tokens: list[str | _Var], syntax: str) -> None:
+    """Refuse two variables with nothing between them that a line cannot tell apart, rather
+    than read them wrongly: the first would get what the second wrote, or the reverse."""
+    for a, b in zip(tokens, tokens[1:], strict=False):
+        if isinstance(a, _Var) and isinstance(b, _Var) and not _separable(a, b):
+            directive, read = (
+                ("log_format", "$uri$is_args$args") if syntax == "nginx" else ("LogFormat", "%U%q")
+            )
+            raise FormatSpecError(
+                f"{a.spelling} and {b.spelling} have nothing between them in the log format, so "
+                "a line does not show where one ends and the other begins: put a separator "
+                f"between them in the {directive} (e.g. '{a.spelling} {b.spelling}'); of "
+                f"variables written together, only {read} is read"
+            )
 
 
 def _compile(tokens: list[str | _Var]) -> tuple[re.Pattern[str], list[str]]:
@@ -249,8 +306,9 @@ class CustomFormat(LogFormat):
         self.name = name
         self.spec = spec
         text = spec.strip()
+        escape = "default"
         if text.startswith("log_format"):
-            text, syntax = _strip_nginx_directive(text), "nginx"
+            (text, escape), syntax = _strip_nginx_directive(text), "nginx"
         elif text.startswith("LogFormat"):
             text, syntax = _strip_apache_directive(text), "apache"
         if syntax == "auto":
@@ -261,9 +319,12 @@ class CustomFormat(LogFormat):
             tokens = _tokens_apache(text)
         else:
             raise FormatSpecError(f"unknown format syntax {syntax!r}: use nginx or apache")
+        _check_adjacent(tokens, syntax)
         self.syntax = syntax
         # Apache's %q is "" or "?" + the query; nginx's $args / $query_string have no "?"
         self._args_marked = syntax == "apache"
+        # nginx writes a missing variable as "-" unless escape=json / escape=none
+        self._missing_dash = syntax == "nginx" and escape == "default"
         self._rx, names = _compile(tokens)
         self.variables: tuple[str, ...] = tuple(names)
         self._map_roles(
@@ -318,15 +379,21 @@ class CustomFormat(LogFormat):
             raise FormatSpecError(
                 "log format has no time ($time_local, $time_iso8601, $msec, %t, %{sec}t ...)"
             )
-        if not any(v in index for v in _REQUEST_VARS):
+        runs = [v for v in index if _is_target_run(v)]
+        if not runs and not any(v in index for v in _REQUEST_VARS):
             raise FormatSpecError(
                 "log format has no request ($request, $request_uri, $uri, %r, %U)"
             )
         self._request = pick(["request"])
         self._target = pick(["request_uri"])
         self._method = pick(["request_method"])
-        self._uri = pick(["uri"]) if self._target is None else None
-        self._args = pick(["args", "query_string"]) if self._uri is not None else None
+        self._uri = pick([*runs, "uri", "document_uri"]) if self._target is None else None
+        self._uri_is_target = bool(runs) and self._uri == index[runs[0]]
+        self._args = (
+            pick(["args", "query_string"])
+            if self._uri is not None and not self._uri_is_target
+            else None
+        )
         self._status = pick(["status"])
         self._bytes = pick(["body_bytes_sent", "bytes_sent"])
         self._host = pick(_HOST_VARS)
@@ -390,6 +457,10 @@ class CustomFormat(LogFormat):
             if "\\" in target:
                 target = unescape(target)
             path, _, query = target.partition("?")
+        elif self._uri is not None and self._request is None and self._uri_is_target:
+            path, mark, query = unescape(g[self._uri]).partition("?")  # $uri$is_args$args
+            if not mark and self._missing_dash:  # no arguments: $is_args "", $args "-"
+                path = path.removesuffix("-")
         elif self._uri is not None and self._request is None:
             path = unescape(g[self._uri])
             if self._args is not None:
