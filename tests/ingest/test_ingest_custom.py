@@ -255,7 +255,7 @@ def test_nginx_uri_is_args_args_reads_the_target(
     ("spec", "first", "second"),
     [
         ('$remote_addr [$time_local] "$request_method $uri$args"', "$uri", "$args"),
-        ('$remote_addr [$time_local] "$scheme://$host$request_uri"', "$host", "$request_uri"),
+        ('$remote_addr [$time_local] "$http_host$request_uri"', "$http_host", "$request_uri"),
         ('$remote_addr$remote_user [$time_local] "$request"', "$remote_addr", "$remote_user"),
         ('$remote_addr [$time_local] "$uri" $is_args$args', "$is_args", "$args"),
         ('$remote_addr [$time_local] "$uri$is_args"', "$uri", "$is_args"),
@@ -290,3 +290,22 @@ def test_adjacent_variables_a_line_separates_are_read() -> None:
     assert (ev.ip, ev.time, ev.path, ev.query) == ("1.2.3.4", T_2015_05_17_100503, "/p", "x=1")
     ev = custom_format(r'%t%a "%r"').parse(f'{stamp}1.2.3.4 "GET /p HTTP/1.1"')
     assert (ev.ip, ev.path) == ("1.2.3.4", "/p")
+
+
+@pytest.mark.parametrize(
+    ("spec", "written", "host", "path", "query"),
+    [  # as nginx 1.22.1 wrote them: $host never holds "/", the path starts with one
+        ('"$scheme://$host$request_uri"', '"http://ex.com/p?x=1"', "ex.com", "/p", "x=1"),
+        ('"$request_method $host$request_uri"', '"GET other.com/z?k"', "other.com", "/z", "k"),
+        ('"$request_method $server_name$request_uri"', '"GET /p"', "", "/p", ""),
+        ('"$host$uri$is_args$args"', '"ex.com/p-"', "ex.com", "/p", ""),
+        ('"$host$uri$is_args$args"', '"[::1]/a/b??c"', "[::1]", "/a/b", "?c"),
+        (r'"%V%U%q"', '"ex.com/p?x=1"', "ex.com", "/p", "x=1"),
+    ],
+)
+def test_host_written_before_the_path_is_read(
+    spec: str, written: str, host: str, path: str, query: str
+) -> None:
+    head = "$remote_addr [$time_local] " if "$" in spec else "%a %t "
+    ev = custom_format(head + spec).parse(f"1.2.3.4 [17/May/2015:10:05:03 +0000] {written}")
+    assert (ev.host, ev.path, ev.query) == (host, path, query)

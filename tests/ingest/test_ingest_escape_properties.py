@@ -125,7 +125,13 @@ IS_ARGS_JSON = custom_format(
 IS_ARGS_UNQUOTED = custom_format(
     '$remote_addr [$time_local] "$request_method $uri$is_args$args $server_protocol"'
 )
+# $host never holds a "/", so a path written right after it starts at the first "/"
+HOST_PATH = [
+    custom_format(f'$remote_addr [$time_local] "$scheme://{target}"')
+    for target in ("$host$request_uri", "$host$uri$is_args$args")
+]
 marks = st.text(st.sampled_from("?=&a"), max_size=6)  # queries that begin with "?"
+hosts = st.text(st.sampled_from("ab9.-:[]"), max_size=12)  # also IPv6 [::1] and ports
 
 
 @given(
@@ -134,9 +140,10 @@ marks = st.text(st.sampled_from("?=&a"), max_size=6)  # queries that begin with 
     ),
     query=st.one_of(any_text, special, marks).filter(lambda s: s != "-"),
     marked=st.booleans(),
+    host=hosts,
 )
 def test_query_reads_the_same_however_the_target_is_logged(
-    path: str, query: str, marked: bool
+    path: str, query: str, marked: bool, host: str
 ) -> None:
     # A target is split at its first "?": /p??x=1 is path /p, query ?x=1, as COMBINED reads it.
     # nginx writes an empty $args as "-", so a query that is just "-" cannot be told from none.
@@ -167,6 +174,10 @@ def test_query_reads_the_same_however_the_target_is_logged(
         written = nginx_default(path + ("?" + query if query else "-"))
         ev = IS_ARGS_UNQUOTED.parse(f'1.2.3.4 {STAMP} "GET {written} HTTP/1.1"')
         assert (ev.path, ev.query) == (path, query)
+    at_host = [nginx_default(target), nginx_default(path + ("?" + query if query else "-"))]
+    for fmt, written in zip(HOST_PATH, at_host, strict=True):
+        ev = fmt.parse(f'1.2.3.4 {STAMP} "https://{host}{written}"')
+        assert (ev.host, ev.path, ev.query) == ("" if host == "-" else host, path, query)
     for fields in ({"uri": path, "args": query}, {"request_uri": target}):
         ev = JSON.parse(json.dumps({"remote_addr": "1.2.3.4", "msec": 1, **fields}))
         assert (ev.path, ev.query) == (path, query)

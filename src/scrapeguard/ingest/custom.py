@@ -92,6 +92,10 @@ _REQUEST_VARS = ("request", "request_uri", "uri", "document_uri")
 # $args is then written "-", unless escape=json / escape=none, which write nothing).
 _TARGET_RUN = (("uri", "document_uri"), ("is_args",), ("args", "query_string"))
 _BRACKETED = r"\[([^\]]*)\]"  # Apache's %t: delimited by its own brackets
+# $host / $server_name (%V / %v) never hold a "/" and a path begins with one, so
+# `$host$request_uri` splits at the first "/"
+_HOST_NAMES = ("host", "server_name")
+_PATH_NAMES = ("request_uri", "uri", "document_uri")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,10 @@ class _Var:
 
 def _is_target_run(name: str) -> bool:
     return "$is_args$" in name
+
+
+def _host_then_path(a: _Var, b: _Var) -> bool:
+    return a.name in _HOST_NAMES and (b.name in _PATH_NAMES or _is_target_run(b.name))
 
 
 def _strip_nginx_directive(spec: str) -> tuple[str, str]:
@@ -243,6 +251,8 @@ def _separable(a: _Var, b: _Var) -> bool:
     """Whether a line tells where `a` ends and `b`, written right after it, begins."""
     if _BRACKETED in (a.pattern, b.pattern):  # Apache's %t: its brackets separate them
         return True
+    if _host_then_path(a, b):  # the path's first "/"
+        return True
     # Apache's %U%q: %q is "" or begins with the "?" that ends the path
     return a.name == "uri" and b.name == "args" and b.pattern is not None
 
@@ -253,13 +263,15 @@ def _check_adjacent(tokens: list[str | _Var], syntax: str) -> None:
     for a, b in zip(tokens, tokens[1:], strict=False):
         if isinstance(a, _Var) and isinstance(b, _Var) and not _separable(a, b):
             directive, read = (
-                ("log_format", "$uri$is_args$args") if syntax == "nginx" else ("LogFormat", "%U%q")
+                ("log_format", "$uri$is_args$args and $host$request_uri")
+                if syntax == "nginx"
+                else ("LogFormat", "%U%q and %V%U")
             )
             raise FormatSpecError(
                 f"{a.spelling} and {b.spelling} have nothing between them in the log format, so "
                 "a line does not show where one ends and the other begins: put a separator "
-                f"between them in the {directive} (e.g. '{a.spelling} {b.spelling}'); of "
-                f"variables written together, only {read} is read"
+                f"between them in the {directive} (e.g. '{a.spelling} {b.spelling}'); only "
+                f"variables a line separates, like {read}, are read written together"
             )
 
 
@@ -278,7 +290,7 @@ def _compile(tokens: list[str | _Var]) -> tuple[re.Pattern[str], list[str]]:
         if nxt is None:
             parts.append(r"(.*?)")
         elif isinstance(nxt, _Var):
-            parts.append(r"(\S*?)")
+            parts.append(r'([^/\s"]*)' if _host_then_path(tok, nxt) else r"(\S*?)")
         elif nxt[0] == '"':
             parts.append(QUOTED[1:-1])
         else:
