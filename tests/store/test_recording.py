@@ -51,7 +51,7 @@ def test_db_upgrade_then_analyze_into_the_store_then_ask_the_ledger(
     empty_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["db", "upgrade", "--store", empty_url]) == 0
-    assert "(empty) -> 0003" in capsys.readouterr().out
+    assert "(empty) -> 0004" in capsys.readouterr().out
     assert main(["db", "upgrade", "--store", empty_url]) == 0
     assert "up to date" in capsys.readouterr().out
 

@@ -15,8 +15,8 @@ DAY0 = int(T0 // 86400)
 
 
 def test_upgrade_creates_the_schema_and_is_idempotent(empty_url: str) -> None:
-    assert upgrade(empty_url) == (None, "0003")
-    assert upgrade(empty_url) == ("0003", "0003")
+    assert upgrade(empty_url) == (None, "0004")
+    assert upgrade(empty_url) == ("0004", "0004")
 
 
 def test_a_database_of_the_previous_schema_keeps_its_data(empty_url: str) -> None:
@@ -32,7 +32,7 @@ def test_a_database_of_the_previous_schema_keeps_its_data(empty_url: str) -> Non
             " 'block', false, 'threshold/block', 90, 3600.0, '[]')"
         )
     engine.dispose()
-    assert upgrade(empty_url) == ("0001", "0003")
+    assert upgrade(empty_url) == ("0001", "0004")
     store = Store(empty_url)
     try:
         with store.engine.connect() as c:

@@ -128,12 +128,25 @@ class AuditRow(Base):
 
 
 class SubjectRow(Base):
-    """A person whose data was disclosed, numbered for the ledger's bitmaps."""
+    """A person whose data was disclosed (their id on the site, in clear), numbered for the
+    ledger's bitmaps; deleted by the purge once no ledger row names them. A number is never
+    handed out again after its row is deleted (PostgreSQL's sequence, SQLite's AUTOINCREMENT)."""
 
     __tablename__ = "ledger_subjects"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value: Mapped[str] = mapped_column(String(300), unique=True)
+
+
+class NumberingRow(Base):
+    """The one row that ledger writes lock shared and purges lock alone, with the count of
+    purges that deleted subjects: a writer that sees it change forgets the numbers it cached."""
+
+    __tablename__ = "ledger_numbering"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sweeps: Mapped[int] = mapped_column(BigInteger)
 
 
 class FieldSetRow(Base):
