@@ -154,3 +154,76 @@ def test_actor_summaries_follow_their_decisions(store_url: str) -> None:
 def _actors_keys(store: Store) -> set[str]:
     with store.engine.connect() as c:
         return {r[0] for r in c.exec_driver_sql("SELECT key FROM actors")}
+
+
+def _subjects(store: Store) -> dict[str, int]:
+    with store.engine.connect() as c:
+        return {v: n for n, v in c.exec_driver_sql("SELECT id, value FROM ledger_subjects")}
+
+
+def _named(store: Store) -> set[int]:
+    """The subject numbers that some ledger row names."""
+    from pyroaring import BitMap
+
+    with store.engine.connect() as c:
+        blobs = c.exec_driver_sql("SELECT bitmap FROM ledger").scalars()
+        return set(BitMap.union(BitMap(), *(BitMap.deserialize(b) for b in blobs)))
+
+
+def test_a_purge_forgets_the_people_no_ledger_row_names(store_url: str) -> None:
+    """People's ids on the site are kept only while a ledger row names them: the purge deletes
+    them with the last such row; those still named (recent data, a held case) keep their
+    numbers and are still found by who-received, received and the export."""
+    store = Store(store_url, flush_interval=60)
+    try:
+        _fill(store)  # day 0: five people each to PLAIN, BLOCKED and HELD, and alice to PLAIN
+        store.hold("case 7", [HELD], T0 + 200 * DAY, who="ana", why="court order 12/2026")
+        late = T0 + 94 * DAY
+        store.record_disclosure(["ip:192.0.2.7"], late, [Disclosure("alice", ("name",))])
+        store.flush()
+        before = _subjects(store)
+        assert len(before) == 16
+
+        done = store.purge(T0 + 95 * DAY)  # day 0 is past retention, but for the held case
+        kept = _subjects(store)
+        assert set(kept) == {f"{HELD}-saw-{i}" for i in range(5)} | {"alice"}
+        assert set(kept.values()) == _named(store)  # none left that no row names
+        assert all(before[s] == n for s, n in kept.items())  # the same numbers
+        assert done.subjects_deleted == 10
+        audit = [a for a in store.audit_entries() if a["action"] == "purge"]
+        assert audit[-1]["detail"]["subjects_deleted"] == 10
+        receipts = store.ledger.who_received(f"{HELD}-saw-3", D0, D0 + 95, who="ana", why="x")
+        assert [(r.actor, r.first_day) for r in receipts] == [(HELD, D0)]
+        alice = store.ledger.who_received("alice", D0, D0 + 95, who="ana", why="x")
+        assert [(r.actor, r.first_day) for r in alice] == [("ip:192.0.2.7", D0 + 94)]
+        assert store.ledger.received([HELD], D0, D0, who="ana", why="x").people == 5
+        assert store.ledger.who_received(f"{PLAIN}-saw-1", D0, D0 + 95, who="a", why="x") == []
+        shown = store.export(HELD, f"{HELD}-saw-3", who="dpo", why="request")["your_data_shown"]
+        assert shown == [{"day": D0, "to": "account", "fields": ["name"]}]
+
+        assert store.purge(T0 + 96 * DAY).subjects_deleted == 0  # nothing more to forget
+        store.purge(T0 + 201 * DAY)  # the hold has ended, and alice's last row is past
+        assert _subjects(store) == {} and _named(store) == set()
+    finally:
+        store.close()
+
+
+def test_a_deleted_number_is_never_given_to_someone_else(store_url: str) -> None:
+    """Once alice's and bob's numbers are deleted, carol gets a number neither ever had: a
+    number that an old bitmap, a copy of the database or a question in progress still holds
+    never shows carol as alice."""
+    store = Store(store_url, flush_interval=60)
+    try:
+        store.record_disclosure([PLAIN], T0, [Disclosure("alice", ("name",))])
+        store.record_disclosure([PLAIN], T0, [Disclosure("bob", ("name",))])
+        store.flush()
+        old = _subjects(store)
+        assert store.purge(T0 + 95 * DAY).subjects_deleted == 2
+        store.record_disclosure([BLOCKED], T0 + 95 * DAY, [Disclosure("carol", ("name",))])
+        store.record_disclosure([BLOCKED], T0 + 95 * DAY, [Disclosure("alice", ("name",))])
+        store.flush()
+        new = _subjects(store)
+        assert set(new) == {"carol", "alice"}
+        assert min(new.values()) > max(old.values()), (old, new)
+    finally:
+        store.close()

@@ -217,9 +217,15 @@ def test_purge_export_and_hold_from_the_command_line(
     doc = json.loads(capsys.readouterr().out)
     assert doc["decisions"] == [] and doc["your_data_shown"][0]["to"] == "account"
     assert main(["purge", "--now", "2026-12-01", *where]) == 0
-    assert "1 actors under legal hold" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "1 actors under legal hold" in out_text and "site ids of 0 people" in out_text
+    subject = ["privacy", "export", "--ip", "203.0.113.1", "--subject", "alice", "--why", "7"]
+    assert main([*subject, *where]) == 0  # held: alice is still found
+    assert json.loads(capsys.readouterr().out)["your_data_shown"][0]["to"] == "account"
     assert main(["purge", "--now", "2027-06-01", *where]) == 0  # the hold has ended
-    capsys.readouterr()
+    assert "site ids of 1 people" in capsys.readouterr().out
+    assert main([*subject, *where]) == 0
+    assert json.loads(capsys.readouterr().out)["your_data_shown"] == []
     store = Store(store_url)
     try:
         with store.engine.connect() as c:

@@ -41,6 +41,42 @@ def test_a_database_of_the_previous_schema_keeps_its_data(empty_url: str) -> Non
         store.close()
 
 
+def test_a_ledger_of_schema_0003_keeps_its_people_and_their_numbers(empty_url: str) -> None:
+    """Schema 0003 (subjects never purged) with people in the ledger, upgraded: each keeps
+    their number; the first purge forgets those no row names (carol), and her number is not
+    given to anyone else."""
+    from pyroaring import BitMap
+    from sqlalchemy import text
+
+    upgrade(empty_url, "0003")
+    engine = create(empty_url)
+    with engine.begin() as c:
+        for name in ("alice", "bob", "carol"):
+            c.execute(text("INSERT INTO ledger_subjects (value) VALUES (:v)"), {"v": name})
+        c.execute(text("INSERT INTO ledger_fieldsets (fields) VALUES ('name')"))
+        c.execute(
+            text(
+                "INSERT INTO ledger (actor, day, fieldset, unnamed, bitmap)"
+                " VALUES ('ip:203.0.113.9', :day, 1, 0, :bitmap)"
+            ),
+            {"day": DAY0, "bitmap": BitMap([1, 2]).serialize()},  # carol's row was purged
+        )
+    engine.dispose()
+    assert upgrade(empty_url) == ("0003", "0004")
+    store = Store(empty_url, flush_interval=60)
+    try:
+        assert store.purge(T0 + 86400).subjects_deleted == 1
+        receipts = store.ledger.who_received("bob", DAY0, DAY0, who="t", why="t")
+        assert [r.actor for r in receipts] == ["ip:203.0.113.9"]
+        store.record_disclosure(["ip:198.51.100.1"], T0, [Disclosure("dave", ("name",))])
+        store.flush()
+        with store.engine.connect() as c:
+            numbers = dict(c.exec_driver_sql("SELECT value, id FROM ledger_subjects").all())
+        assert numbers == {"alice": 1, "bob": 2, "dave": 4}  # 3 was carol's
+    finally:
+        store.close()
+
+
 def test_an_unknown_database_is_refused_with_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="unsupported database"):
         Store("mysql://root:secret@db/scrapeguard")

@@ -173,7 +173,8 @@ def _purge(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(
-        f"pseudonymised {done.pseudonymised:,} records, deleted {done.deleted:,}, destroyed "
+        f"pseudonymised {done.pseudonymised:,} records, deleted {done.deleted:,} and the site "
+        f"ids of {done.subjects_deleted:,} people no longer in the ledger, destroyed "
         f"{done.keys_destroyed:,} pseudonym keys; {done.held:,} actors under legal hold"
     )
     return EXIT_OK

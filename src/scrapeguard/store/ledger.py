@@ -1,8 +1,9 @@
 """The disclosure ledger: which actor received which people's data, with which fields, when.
 
 Per actor, day and set of fields, one roaring bitmap of subject numbers (`ledger_subjects`
-numbers the people as they first appear). Every query is written to the audit log first: the
-ledger is a who-viewed-whom record of every user, and reading it is itself recorded.
+numbers the people as they first appear; the purge deletes those that no bitmap names any
+more, see `lock_numbering`). Every query is written to the audit log first: the ledger is a
+who-viewed-whom record of every user, and reading it is itself recorded.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from pyroaring import BitMap
 from sqlalchemy import and_, bindparam, select, tuple_
 
-from .models import AuditRow, FieldSetRow, LedgerRow, SubjectRow, table_of
+from .models import AuditRow, FieldSetRow, LedgerRow, NumberingRow, SubjectRow, table_of
 
 CHUNK = 500  # values per IN (...) list
 
@@ -47,6 +48,7 @@ class Ledger:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self._subjects: dict[str, int] = {}  # a cache of subject numbers
+        self._sweeps: int | None = None  # ... valid while `ledger_numbering.sweeps` is this
         self._fieldsets: dict[tuple[str, ...], int] = {}
 
     # -- writing (called by Store.flush inside its transaction) -----------------------------
@@ -60,6 +62,10 @@ class Ledger:
         self, connection: Any, pending: dict[tuple[str, int, tuple[str, ...]], list[Any]]
     ) -> None:
         """OR the pending subjects into the stored bitmaps."""
+        sweeps = lock_numbering(connection)
+        if sweeps != self._sweeps:  # a purge deleted subjects: cached numbers may be gone
+            self._subjects.clear()
+            self._sweeps = sweeps
         numbers = self._numbers(connection, {s for names, _ in pending.values() for s in names})
         fieldsets = self._fieldset_ids(connection, {fields for _, _, fields in pending})
         rows = {(a, d, fieldsets[f]): v for (a, d, f), v in pending.items()}
@@ -277,6 +283,31 @@ class Ledger:
     def _fieldset_names(self) -> dict[int, tuple[str, ...]]:
         with self.engine.connect() as connection:
             return fieldset_names(connection)
+
+
+def lock_numbering(connection: Any, *, alone: bool = False) -> int:
+    """Lock ledger writes (shared) or a purge (`alone`) against each other until the end of
+    `connection`'s transaction; the count of purges that deleted subjects so far.
+
+    A purge deletes the subjects that no bitmap names. A writer reads subject numbers (or has
+    them cached), then commits bitmaps naming them: were a purge to read the bitmaps in
+    between, it would delete a number about to be named. So a writer holds the lock from before
+    it reads a number until it commits, and the purge holds it alone while it reads and deletes
+    (PostgreSQL: FOR SHARE / FOR UPDATE on the one row of `ledger_numbering`, so writers do not
+    wait for each other; SQLite, one writer at a time anyway: the write lock, taken now rather
+    than at the first write, after the reads, as pysqlite would). A purge that deleted subjects
+    counts one more sweep, and a writer that sees the count change forgets the numbers it
+    cached. Numbers are never handed out again (PostgreSQL's sequence, SQLite's AUTOINCREMENT),
+    so a number that a reader or an old copy of a bitmap still holds never means someone else.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # else a write already took the lock
+    table = table_of(NumberingRow)
+    sweeps = connection.execute(
+        select(table.c.sweeps).where(table.c.id == 1).with_for_update(read=not alone)
+    ).scalar_one()
+    return int(sweeps)
 
 
 def fieldset_names(connection: Any) -> dict[int, tuple[str, ...]]:

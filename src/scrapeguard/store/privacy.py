@@ -5,8 +5,9 @@ pseudonyms for the rest of `pseudonymised` (90 days), then deleted. Actors that 
 challenged or blocked keep their raw keys for `flagged_raw` (90 days); the evidence of a case
 under legal hold is kept raw and whole until the hold ends. Pseudonyms use one key per
 `period` (30 days); a key is destroyed when the last data it links is purged, so that old
-pseudonyms can never be linked to anyone again. Time is passed in: `purge(now)` with the
-events' clock in tests and replays, the wall clock in production.
+pseudonyms can never be linked to anyone again. The ledger's subjects (people's ids on the
+site, in clear) are deleted once no ledger row names them. Time is passed in: `purge(now)`
+with the events' clock in tests and replays, the wall clock in production.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from ..config import Document, Errors
 from .models import (
@@ -27,7 +28,9 @@ from .models import (
     DecisionRow,
     LedgerRow,
     LegalHoldRow,
+    NumberingRow,
     PseudonymKeyRow,
+    SubjectRow,
     table_of,
 )
 
@@ -134,10 +137,14 @@ class Purged:
     deleted: int = 0
     keys_destroyed: int = 0
     held: int = 0
+    subjects_deleted: int = 0  # people's site ids that no ledger row names any more
 
 
 def purge(connection: Any, retention: Retention, now: float) -> Purged:
     """Apply `retention` at time `now` inside `connection`'s transaction."""
+    from .ledger import lock_numbering
+
+    lock_numbering(connection, alone=True)  # no ledger write runs until this purge commits
     out = Purged()
     holds = table_of(LegalHoldRow)
     connection.execute(delete(holds).where(holds.c.until <= now))
@@ -146,6 +153,7 @@ def purge(connection: Any, retention: Retention, now: float) -> Purged:
     pseudonyms = Pseudonyms(connection, retention.period)
     _decisions(connection, retention.decisions, now, held, pseudonyms, out)
     _ledger(connection, retention.ledger, now, held, pseudonyms, out)
+    _subjects(connection, out)
     _actors(connection, retention.decisions, now, held, pseudonyms, out)
     for model, keep in ((AlertRow, retention.alerts), (AuditRow, retention.audit)):
         table = table_of(model)
@@ -276,6 +284,27 @@ def _ledger(
         out.pseudonymised += 1
 
 
+def _subjects(connection: Any, out: Purged) -> None:
+    """Delete the subjects that no ledger row names any more (their rows were purged above, or
+    by an earlier purge; a held actor's rows are kept, and so the people they name). Writers
+    are locked out until the purge commits (`lock_numbering`): no bitmap about to name one of
+    them is missed, and writers forget the numbers they cached."""
+    from pyroaring import BitMap
+
+    ledger, subjects = table_of(LedgerRow), table_of(SubjectRow)
+    named = BitMap()
+    for (blob,) in connection.execute(select(ledger.c.bitmap).execution_options(yield_per=500)):
+        named |= BitMap.deserialize(blob)
+    gone = list(BitMap(connection.execute(select(subjects.c.id)).scalars()) - named)
+    for i in range(0, len(gone), 500):
+        out.subjects_deleted += connection.execute(
+            delete(subjects).where(subjects.c.id.in_(gone[i : i + 500]))
+        ).rowcount
+    if gone:
+        numbering = table_of(NumberingRow)
+        connection.execute(update(numbering).values(sweeps=numbering.c.sweeps + 1))
+
+
 def export(connection: Any, actor: str, subject: str | None, period: float) -> dict[str, Any]:
     """Everything the store holds about `actor` (`ip:…` or `account:…`), under its raw key and
     every pseudonym whose key is still kept, for the person's access request. As a visitor:
@@ -285,7 +314,6 @@ def export(connection: Any, actor: str, subject: str | None, period: float) -> d
     from pyroaring import BitMap
 
     from .ledger import fieldset_names
-    from .models import SubjectRow
 
     keys = [actor, *Pseudonyms(connection, period).all_of(actor)]
     decisions = table_of(DecisionRow)
