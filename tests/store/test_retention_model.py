@@ -4,7 +4,9 @@ kept in clear no longer than `raw` (longer only when they were challenged or blo
 under a legal hold), everything about them being gone after `pseudonymised`, and the keys that
 could link the pseudonyms to them being destroyed once their period is past; an investigator
 relies on a held case staying raw and whole, and on nothing still kept being lost or counted
-twice by pseudonymisation (the same answers under the pseudonym, and in the export)."""
+twice by pseudonymisation (the same answers under the pseudonym, and in the export). People's
+ids on the site (the ledger's subjects) are kept while a kept ledger row names them, and no
+longer; a number, once given, means the same person for good."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyroaring import BitMap
 from sqlalchemy import select
-from store_model import ACTORS, DAY, Model, Shown, opened, record, shown_strategy
+from store_model import ACTORS, DAY, SUBJECTS, Model, Shown, opened, record, shown_strategy
 from support import T0
 
 from scrapeguard.engine import Decision
@@ -92,7 +94,10 @@ class Truth:
         return None if end > self.now - FLAGGED_RAW else False
 
 
-def _check(store: Store, truth: Truth, model: Model, decided: list[Decided]) -> None:
+def _check(
+    store: Store, truth: Truth, model: Model, decided: list[Decided], ever: dict[int, str]
+) -> None:
+    """`ever`: every subject number seen so far in this example, and whom it named."""
     now = truth.now
     with store.engine.connect() as c:
         pseudonyms = Pseudonyms(c, RETENTION.period)
@@ -175,6 +180,11 @@ def _check(store: Store, truth: Truth, model: Model, decided: list[Decided]) -> 
         assert len(holders) >= 1, ("a disclosure was lost", day, actor, subject)
         union = set().union(*(got[(day, n, subject)] for n in holders))
         assert union == fields, (day, actor, subject, union, fields)
+    # Subjects: exactly those that a kept row names, each under the number it always had.
+    named = BitMap.union(BitMap(), *(BitMap.deserialize(row.bitmap) for row in rows))
+    assert set(subjects) == set(named), ("people kept that no row names", set(subjects) - named)
+    for number, subject in subjects.items():
+        assert ever.setdefault(number, subject) == subject, ("a number reused", number, subject)
     allowed_names = {(day, n) for (day, _), names_ in options.items() for n in names_}
     for day, actor, subject in got:
         assert (day, actor) in allowed_names, ("a disclosure under no one's name", day, actor)
@@ -196,6 +206,7 @@ def test_purges_keep_what_the_rules_keep_and_nothing_else(
 ) -> None:
     model = Model()
     decided: list[Decided] = []
+    ever: dict[int, str] = {}
     last_purge = T0
     with opened(fresh_url(), retention=RETENTION) as store:
         until = T0 + 12 * DAY
@@ -213,10 +224,10 @@ def test_purges_keep_what_the_rules_keep_and_nothing_else(
                 last_purge = max(last_purge, step.now)  # the events' clock goes forward
                 store.purge(last_purge)
                 holding = held if last_purge < until else set()  # the hold ends at `until`
-                _check(store, Truth(last_purge, holding, decided), model, decided)
+                _check(store, Truth(last_purge, holding, decided), model, decided, ever)
         store.purge(last_purge + DAY)
         holding = held if last_purge + DAY < until else set()
-        _check(store, Truth(last_purge + DAY, holding, decided), model, decided)
+        _check(store, Truth(last_purge + DAY, holding, decided), model, decided, ever)
 
 
 @settings(SETTINGS, max_examples=25)
@@ -225,7 +236,8 @@ def test_the_export_finds_a_persons_data_under_their_pseudonyms(
     fresh_url: Callable[[], str], steps: list[Shown], later: int
 ) -> None:
     """After a purge, what an address or account received is still in its export, per day
-    and set of fields, as long as it is kept, under the raw key or the pseudonyms."""
+    and set of fields, as long as it is kept, under the raw key or the pseudonyms; and so is,
+    for each person, who was shown their data (`--subject`)."""
     with opened(fresh_url(), retention=RETENTION) as store:
         for s in steps:
             record(store, s)
@@ -241,6 +253,11 @@ def test_the_export_finds_a_persons_data_under_their_pseudonyms(
             assert all(
                 set(r) == {"day", "fields", "people", "unnamed_people"} for r in doc["received"]
             )
+        for subject in SUBJECTS:
+            model = Model([s for s in steps if (s.day + 1) * DAY > now - KEPT])
+            doc = store.export(ACTORS[0], subject, who="dpo", why="request")
+            got_shown = [(r["day"], r["to"], r["fields"]) for r in doc["your_data_shown"]]
+            assert sorted(got_shown) == model.export_shown(subject), subject
 
 
 @settings(SETTINGS, max_examples=30)
@@ -255,6 +272,7 @@ def test_a_late_write_joins_what_was_already_pseudonymised(
     """Disclosures of days already pseudonymised (a replay, a slow writer) are merged into the
     same pseudonymous rows at the next purge: no person and no list page lost or doubled."""
     model = Model()
+    ever: dict[int, str] = {}
     now = T0 + day * DAY
     with opened(fresh_url(), retention=RETENTION) as store:
         for batch in (before, after):
@@ -262,4 +280,4 @@ def test_a_late_write_joins_what_was_already_pseudonymised(
                 record(store, s)
                 model.shown.append(s)
             store.purge(now)
-            _check(store, Truth(now, set(), []), model, [])
+            _check(store, Truth(now, set(), []), model, [], ever)
