@@ -11,6 +11,7 @@ from support import GAPS, event
 from scrapeguard.config import load_document
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
 from scrapeguard.events import RequestEvent
+from scrapeguard.netinfo import PublishedNetworkInfo
 from scrapeguard.policy import Policy, policy_from_document
 from scrapeguard.site import SiteModel, site_from_document
 
@@ -134,9 +135,14 @@ def test_distinct_ratio_is_a_setting() -> None:
 # -- search walks ----------------------------------------------------------------------------
 
 
+#: The sibling run alone: without the weaker sign of a first step between two-letter terms.
+RUN_ONLY = "policy: {detectors: {enumeration: {two_letter_step: 0}}}"
+
+
 def first_walk(terms: Iterable[str]) -> tuple[int, str] | None:
-    """Search `terms` in turn: the first request flagged as a search walk and its reason."""
-    decisions = decide_all(guard(), paced(f"/search?q={t}" for t in terms))
+    """Search `terms` in turn: the first request flagged as a search walk (by the sibling
+    run alone) and its reason."""
+    decisions = decide_all(guard(RUN_ONLY), paced(f"/search?q={t}" for t in terms))
     for i, d in enumerate(decisions):
         for r in d.reasons:
             if "letter by letter" in r:
@@ -161,13 +167,34 @@ def test_a_search_walk_over_a_shuffled_alphabet_is_flagged_as_soon() -> None:
     assert first_walk(terms) == (3, walk_words(3, "fg"))
 
 
+def test_a_step_between_two_letter_terms_is_a_sign_that_acts_with_another() -> None:
+    """aa→ab is how a walk through the alphabet starts, and nobody looks for a person so;
+    alone it is not enough to act (li→lu could be a person's), beside a hosting address it
+    stops the walk at its second search. A name's prefixes (mar→mat) are no such sign."""
+    two = paced(["/search?q=aa", "/search?q=ab"], ip="203.0.113.9")
+    decisions = decide_all(guard(), two)
+    assert decisions[0].reasons == ()
+    assert "searched letter by letter through the alphabet (1 step, last 'ab')" in (
+        decisions[1].reasons
+    )
+    assert [d.action for d in decisions] == ["allow", "allow"]
+    prefixes = decide_all(guard(), paced(["/search?q=mar", "/search?q=mat"]))
+    assert not any("letter by letter" in r for r in reasons(prefixes))
+    hosted = Guard(site=site(), policy=Policy(), network=PublishedNetworkInfo())
+    decisions = decide_all(hosted, paced(["/search?q=aa", "/search?q=ab"], ip="5.9.147.222"))
+    assert [d.action for d in decisions] == ["allow", "challenge"]
+    assert "5.9.147.222 belongs to a hosting or cloud network" in " ".join(decisions[1].reasons)
+    off = guard("policy: {detectors: {enumeration: {two_letter_step: 0}}}")
+    assert not any("letter by letter" in r for r in reasons(decide_all(off, two)))
+
+
 def test_a_walk_that_goes_a_letter_deeper_keeps_its_sibling_run() -> None:
     terms = ["aa", "ab", "aba", "abb", "abc"]  # ab is full: its next letters are tried
     assert first_walk(terms) == (4, walk_words(4, "abc"))
 
 
 def test_a_sibling_run_ends_at_a_search_that_is_no_step() -> None:
-    g = guard()
+    g = guard(RUN_ONLY)
     terms = ["aa", "ab", "ac", "maria", "ad", "ae"]
     decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
     assert hits(g, "search-walk") == 0
@@ -219,10 +246,12 @@ def test_short_search_reason_is_spelled_correctly() -> None:
 
 def test_search_walk_lengths_are_settings() -> None:
     terms = [a + b for a in "ab" for b in "abcdefghijklmnopqrstuvwxyz"][:14]
-    g = guard("policy: {detectors: {enumeration: {search_walk: 40, sibling_run: 40}}}")
+    g = guard(
+        "policy: {detectors: {enumeration: {search_walk: 40, sibling_run: 40, two_letter_step: 0}}}"
+    )
     decide_all(g, paced(f"/search?q={t}" for t in terms))
     assert hits(g, "search-walk") == 0
-    g = guard("policy: {detectors: {enumeration: {sibling_run: 40}}}")
+    g = guard("policy: {detectors: {enumeration: {sibling_run: 40, two_letter_step: 0}}}")
     decisions = decide_all(g, paced(f"/search?q={t}" for t in terms))
     assert not any("letter by letter" in r for r in reasons(decisions[:10]))
     assert hits(g, "search-walk") > 0

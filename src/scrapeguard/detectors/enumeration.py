@@ -18,6 +18,11 @@ class EnumerationSettings(Settings):
     A search walk is flagged after `search_walk` steps (a letter added, or changed), or
     sooner, after `sibling_run` terms in a row that differ from the one before only in their
     last letter (aa→ab→aq): a person's typing adds letters, a typo fix changes one once.
+    Before that, a step between two-letter terms (aa→ab: no one looks for a person so) weighs
+    `two_letter_step`: not enough to act alone, enough beside another sign (a hosting
+    address), so that a walk through the alphabet is stopped at its second search, not its
+    fourth (0: off).
+
     Paging is flagged after `page_run` next pages in a row, or `deep_pages` pages past the
     first; through the results of a term of 1-3 letters (a probe, not a name), after
     `probe_pages` in a row.
@@ -28,6 +33,7 @@ class EnumerationSettings(Settings):
     distinct_min_people: float = 60
     search_walk: float = 10
     sibling_run: float = 3
+    two_letter_step: float = 35
     short_terms: float = 25
     page_run: float = 10
     deep_pages: float = 60
@@ -83,6 +89,9 @@ class Enumeration(Detector):
                     ramp(x.siblings, s.sibling_run, 30, 55, 90),
                 )
                 out.append(self.signal("search-walk", weight, reason, scope))
+            elif s.two_letter_step and x.siblings and len(x.last_term) <= 2:
+                reason = Later(_walk_words, x.walk, x.last_term)
+                out.append(self.signal("search-walk", s.two_letter_step, reason, scope))
             elif x.short_terms >= s.short_terms:
                 reason = Later(_short_terms_words, x.short_terms)
                 out.append(self.signal("short-terms", 40, reason, scope))
