@@ -23,6 +23,7 @@ import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from ..crawlers import stale_crawler_lists
 from ..enforce import pages
@@ -355,15 +356,13 @@ class Inline:
         if action == "challenge":
             if p.passed or not self._challengeable(e):
                 return None
-            target = e.path + ("?" + e.query if e.query else "")
-            challenge = self.challenges.issue(e.time, e.ip, e.session, target)
+            challenge = self.challenges.issue(e.time, e.ip, e.session, _asked_for(e))
             self.metrics.challenges.inc("issued")
             return pages.challenge(challenge, self._verify_path, p.json)
         if action == "require_login":
             if e.account is not None:
                 return None
-            target = e.path + ("?" + e.query if e.query else "")
-            return pages.login_required(self.settings.login_url, target, p.json)
+            return pages.login_required(self.settings.login_url, _asked_for(e), p.json)
         if action == "cap":
             return pages.limited(retry, p.json, "You have reached the limit for this content.")
         if action == "tarpit" and self.can_wait and self.tarpits < self.settings.tarpit_concurrency:
@@ -489,6 +488,18 @@ def parse_cookies(header: str) -> dict[str, str]:
             if name and name not in out:
                 out[name] = value.strip().strip('"')
     return out
+
+
+def _asked_for(e: RequestEvent) -> str:
+    """The address the visitor asked for, to return it there: the path as the browser sent it
+    (frameworks decode it: "/u/jos%C3%A9" arrives as "/u/josé" and "/a%3Fb" as "/a?b",
+    which would return the visitor home or to another page), then the raw query."""
+    path = quote(e.path, safe=_PATH_SAFE, errors="surrogatepass")
+    return path + ("?" + e.query if e.query else "")
+
+
+#: What a path segment may hold as it is (RFC 3986 pchar, with "/").
+_PATH_SAFE = "/:@!$&'()*+,;="
 
 
 def _epoch(value: float | dt.datetime) -> float:
