@@ -66,6 +66,7 @@ class Protection:
     max_results: int = 0
     response: Response | None = None
     delay: float = 0.0
+    tarpitted: bool = False
     headers: list[tuple[str, str]] = field(default_factory=list)
     decision: Decision | None = None
     internal: str = ""
@@ -365,8 +366,11 @@ class Inline:
             return pages.login_required(self.settings.login_url, _asked_for(e), p.json)
         if action == "cap":
             return pages.limited(retry, p.json, "You have reached the limit for this content.")
+        if action == "tarpit" and self.can_wait and p.tarpitted:
+            return None  # held before the app ran and decided again after: it waits once
         if action == "tarpit" and self.can_wait and self.tarpits < self.settings.tarpit_concurrency:
             p.delay = self.settings.tarpit_delay
+            p.tarpitted = True
             return None
         if action in ("throttle", "tarpit"):
             return pages.throttled(retry, p.json)
