@@ -45,6 +45,8 @@ log = logging.getLogger("scrapeguard")
 decision_log = logging.getLogger("scrapeguard.decisions")
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+#: The fields a decoy fills with canary values, in the order of `Canary.email`, `.phone`.
+CANARY_FIELDS: tuple[str, str] = ("email", "phone")
 #: Actions that answer the request instead of the app.
 ANSWERING = frozenset({"challenge", "require_login", "cap", "throttle", "tarpit", "block"})
 
@@ -119,7 +121,7 @@ class Protection:
         out = {k: v for k, v in record.items() if k not in self.hidden_fields}
         if self.decoy and self._canaries is not None and self.decision is not None:
             canary = self._canaries.issue(self.decision.key, str(subject), self.event.time)
-            for name, value in (("email", canary.email), ("phone", canary.phone)):
+            for name, value in zip(CANARY_FIELDS, (canary.email, canary.phone), strict=True):
                 if name in record:
                     out[name] = value
         return out
@@ -346,6 +348,9 @@ class Inline:
         elif action == "decoy":
             p.decoy = True
             p.decision = decision
+            # Canaries stand in for the contact fields; the other fields degrade leaves out stay
+            # out: an actor past the block threshold gets no more than one under degrade.
+            p.hidden_fields = self.guard.policy.degrade_fields.difference(CANARY_FIELDS)
 
     def _answer(self, p: Protection, decision: Decision) -> Response | None:
         """The page that carries out `decision` for this request, or None to let it through."""
