@@ -173,7 +173,9 @@ def _internal(inline: Inline, p: Protection, environ: Environ) -> Response:
     except ValueError:
         length = 0
     stream = environ.get("wsgi.input")
-    body = stream.read(min(length, MAX_VERIFY_BODY + 1)) if stream is not None and length else b""
+    body = b""
+    if stream is not None and length > 0:  # never read(-1): a negative length reads it all
+        body = stream.read(min(length, MAX_VERIFY_BODY + 1))
     return inline.verify(p, environ.get("CONTENT_TYPE", ""), body)
 
 
