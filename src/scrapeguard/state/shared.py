@@ -353,14 +353,18 @@ class RedisState(MemoryState):
         return True
 
     def claim(self, token: str, until: float, now: float) -> bool:
-        """True only the first time `token` is claimed, on any node."""
+        """True only the first time `token` is claimed, on any node. It is claimed in this
+        process too, first: a token claimed here during an outage is not in Redis, and would
+        be claimed again there once Redis returns."""
+        if not super().claim(token, until, now):
+            return False
         if self.up:
             ms = max(1, int((until - now) * 1000))
             try:
                 return bool(self.client.set(f"{self._prefix}:claim:{token}", 1, nx=True, px=ms))
             except Exception as e:  # noqa: BLE001 - any client failure means: decide locally
                 self._down(e)
-        return super().claim(token, until, now)
+        return True
 
     def _heard(self, payload: bytes) -> None:
         """A message on the channel: another node's decision, or a change to an access list."""
