@@ -42,6 +42,9 @@ class ScrapeguardMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         inline = self.inline
+        user = getattr(request, "user", None)
+        if not getattr(user, "is_authenticated", False):
+            user = None
         p = inline.begin(
             request.method or "GET",
             request.path,
@@ -49,10 +52,12 @@ class ScrapeguardMiddleware:
             headers_of(request.META),
             request.META.get("REMOTE_ADDR") or None,
             request.scheme or "http",
+            # Known before the view runs: a blocked account is refused before it does any work.
+            account=user.pk if user is not None else None,
+            created=getattr(user, "date_joined", None),
         )
         request.scrapeguard = p
         request.META["scrapeguard"] = p
-        _identify(p, request)
         if p.internal:
             if p.internal == "verify":
                 return _django(inline.verify(p, request.content_type or "", request.body[:4097]))

@@ -220,11 +220,16 @@ class Inline:
         headers: Mapping[str, str],
         peer: str | None,
         scheme: str = "http",
+        account: object = None,
+        created: float | dt.datetime | None = None,
     ) -> Protection:
-        """The request arrived: build its event and apply what is already in force."""
+        """The request arrived: build its event and apply what is already in force. A driver
+        that knows the logged-in `account` before the app runs (Django) passes it, so that the
+        decisions held against the account apply before the app does any work."""
         event = RequestEvent(0.0, "0.0.0.0", method, path, query)
         p = Protection(event)
         try:
+            p.identify(account, created)
             self._begin(p, headers, peer, scheme)
         except Exception as exc:  # scrapeguard's failure must never fail the request
             self._failed("begin", exc, p)
