@@ -280,6 +280,33 @@ def test_a_session_switching_user_agents_is_challenged() -> None:
     assert decisions[3].action == "challenge"  # one browser session, four browsers
 
 
+def test_colleagues_keeping_their_cookies_behind_one_address_are_not_rotation() -> None:
+    """An office: colleagues with a browser each read profiles at the same time from one
+    address; the site's cookie comes back with every request but a newcomer's first. The
+    address sees a new user agent at nearly every profile, and a dozen cookieless ones as
+    people arrive, but most of its reading comes with cookies kept: people, not one client
+    switching. The same requests without any cookie are one client switching."""
+    agents = [BROWSER.replace("131.0.0.0", f"{100 + i}.0.0.0") for i in range(60)]
+
+    def office(ip: str, cookies: bool) -> list[Decision]:
+        g = guard()
+        out = []
+        for i in range(48):
+            arriving = i % 4 == 0  # a newcomer's first page: no cookie yet
+            session = None if arriving or not cookies else f"colleague{i % 12}"
+            agent = agents[12 + i] if arriving else agents[i % 12]
+            out.append(g.decide(event(i * 13.0, ip, f"/u/user{i}", user_agent=agent,
+                                      session=session)))  # fmt: skip
+        return out
+
+    kept = office("203.0.113.95", cookies=True)
+    assert {d.action for d in kept} == {"allow"}
+    assert not any("switched user agent" in r for d in kept for r in d.reasons)
+    bare = office("203.0.113.96", cookies=False)
+    assert bare[-1].action != "allow"
+    assert "switched user agent 47 times while viewing 48 profiles" in bare[-1].reasons
+
+
 def test_a_scraper_switching_every_few_profiles_is_flagged() -> None:
     g = guard()
     agents = [BROWSER.replace("131.0.0.0", f"{120 + i}.0.0.0") for i in range(8)]

@@ -144,13 +144,16 @@ class Automation(Detector):
         # People keep their browser through a visit; a scraper disguising itself switches
         # every few requests. Counted only where one client is behind the actor, and not for a
         # crawler that says what it is: operators crawl with several agents of their own (two
-        # Bingbots from one address), and its claim and quota answer for it.
+        # Bingbots from one address), and its claim and quota answer for it. At an address
+        # whose reading mostly comes with the site's cookie kept (an office), the changes of
+        # its cookieless client are people arriving, each with a browser of their own.
         crawler = ctx.crawler
         if (
             access.people
             and changes >= s.rotation_agents
             and 10 * changes >= p.personal
             and (not ctx.shared)
+            and (scope != "ip" or 2 * p.kept < p.personal)
             and (crawler is None or crawler.status == "impostor")
         ):
             reason = Later(_rotation_words, changes, p.personal)

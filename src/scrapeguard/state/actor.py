@@ -334,6 +334,7 @@ class ActorState:
         "fresh",
         "agent",
         "agent_changes",
+        "kept",
         "aggregate",
         "campaign",
         "learned",
@@ -377,6 +378,9 @@ class ActorState:
         self.fresh = 0
         self.agent = ""
         self.agent_changes = 0
+        #: Requests for people's data that carried a session cookie: at an address, the
+        #: reading of people who keep the site's cookie (per process, like `agent_changes`).
+        self.kept = 0
         self.campaign = key.startswith(CAMPAIGN)
         self.aggregate = aggregates(key)
         self.verdict = "allow"
@@ -451,8 +455,12 @@ class ActorState:
         if access.disclosures:
             new = self._disclose(access, now)
             self.fresh = new
+            if event.session is not None:
+                self.kept += 1
             agent = event.user_agent
-            if agent != self.agent:
+            # At an address, the client followed is the one that keeps no cookie: colleagues
+            # who keep theirs interleave their browsers there, one person each.
+            if agent != self.agent and (event.session is None or not self.key.startswith("ip:")):
                 if self.agent:
                     self.agent_changes += 1
                 self.agent = sys.intern(agent)  # one copy of each: each request brings its own
