@@ -18,6 +18,14 @@ Path = tuple[str | int, ...]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
 
+#: How deep a document may nest mappings and lists: a configuration needs a handful of levels;
+#: thousands would exhaust the parser's stack.
+MAX_DEPTH = 100
+#: Values a document may repeat through YAML aliases (`*name`) beyond those it writes out: a
+#: configuration reuses a block or two, while a "billion laughs" document of nested aliases
+#: would expand to more values than memory holds.
+MAX_ALIASED_VALUES = 100_000
+
 
 def parse_duration(text: str) -> float | None:
     """Seconds in `text` (`90`, `90s`, `15m`, `24h`, `7d`, `2w`), or None if it is not one."""
@@ -40,17 +48,56 @@ class Document:
         return self.lines.get(path, 1)
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing nesting deeper than `MAX_DEPTH` with the line where it goes
+    too deep (instead of a RecursionError)."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    problem=f"nested more than {MAX_DEPTH} levels deep",
+                    problem_mark=self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def load_document(text: str, source: str) -> Document:
-    """Parse YAML text into a `Document`; a syntax error raises `ConfigError` with its line."""
+    """Parse YAML text into a `Document`; a syntax error raises `ConfigError` with its line.
+
+    So do an alias that contains itself, and aliases that expand to more than
+    `MAX_ALIASED_VALUES` values."""
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Loader(text)
+        node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
+        line = text.count("\n", 0, exc.position) + 1
+        char = exc.character
+        shown = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        problem = f"character {shown} is not allowed"
+        raise ConfigError([f"{source}:{line}: invalid YAML: {problem}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([f"{source}:{line}: invalid YAML: {problem}"]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     doc = Document(source, None)
-    doc.data = {} if node is None else _convert(node, (), doc.lines)
+    if node is None:
+        doc.data = {}
+        return doc
+    converter = _Converter(text, source, doc.lines)
+    doc.data = converter.convert(node, ())
+    if converter.problems:
+        raise ConfigError(converter.problems)
     return doc
 
 
@@ -62,26 +109,89 @@ def load_file(path: str) -> Document:
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError:
-        raise ConfigError([f"{path}: not UTF-8 text"]) from None
+        raise ConfigError([f"{path}:{_undecodable_line(path)}: not UTF-8 text"]) from None
     return load_document(text, path)
 
 
-def _convert(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = str(_scalar(key_node))
-            out[key] = _convert(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, i), lines) for i, item in enumerate(node.value)]
-    return _scalar(node)
+def _undecodable_line(path: str) -> int:
+    """The line of the first byte of file `path` that is not UTF-8 (1 if it cannot be told)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return data.count(b"\n", 0, exc.start) + 1
+    except OSError:
+        pass
+    return 1
 
 
-def _scalar(node: yaml.Node) -> Any:
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+class _Converter:
+    """Turns composed YAML nodes into plain values, recording the line of each."""
+
+    def __init__(self, text: str, source: str, lines: dict[Path, int]) -> None:
+        self.text, self.source, self.lines = text, source, lines
+        self.problems: list[str] = []
+        self.seen: set[int] = set()  # nodes converted once: converting one again is an alias
+        self.aliased = 0  # values converted again through aliases
+        self.open: set[int] = set()  # collections being converted, to catch one inside itself
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def convert(self, node: yaml.Node, path: Path) -> Any:
+        line = self.lines[path] = node.start_mark.line + 1
+        if id(node) in self.seen:
+            self.aliased += 1
+            if self.aliased > MAX_ALIASED_VALUES:
+                raise ConfigError(
+                    [
+                        f"{self.source}:{line}: {_dotted(path)}: aliases (*name) expand to "
+                        f"more than {MAX_ALIASED_VALUES:,} values"
+                    ]
+                )
+        self.seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.open:
+            self.problems.append(
+                f"{self.source}:{line}: {_dotted(path)}: an alias (*name) inside the value it "
+                "names would repeat forever"
+            )
+            return None
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self._key(key_node)
+                out[key] = self.convert(value_node, (*path, key))
+                self.lines[(*path, key)] = key_node.start_mark.line + 1
+            return out
+        finally:
+            self.open.discard(id(node))
+
+    def _key(self, node: yaml.Node) -> str:
+        """A mapping key as text: a plain value as read, a mapping or list as written."""
+        if isinstance(node, yaml.ScalarNode):
+            return str(self._scalar(node))
+        written = self.text[node.start_mark.index : node.end_mark.index]
+        return " ".join(written.split())[:80]
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        """The value of a scalar; one that YAML cannot construct (a date like 2027-13-45, a
+        tag it does not know, `<<` or `=`) is its text as written, for the setting to judge."""
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except Exception:  # ConstructorError, ValueError, IndexError (`!!int ''`), …
+            self.constructor.recursive_objects.clear()
+            return node.value
+
+
+def _dotted(path: Path) -> str:
+    """`path` as `policy.partners.0.expires`; a key with a line break or a control character
+    is quoted and escaped, so that a message stays on its line."""
+    parts = (str(p) if str(p).isprintable() else repr(p) for p in path)
+    return ".".join(parts) or "(top level)"
 
 
 class Errors:
@@ -93,8 +203,7 @@ class Errors:
 
     def add(self, path: Path, message: str) -> None:
         """Record an error about the value at `path`."""
-        dotted = ".".join(str(p) for p in path) or "(top level)"
-        self.messages.append(f"{self.doc.source}:{self.doc.line(path)}: {dotted}: {message}")
+        self.messages.append(f"{self.doc.source}:{self.doc.line(path)}: {_dotted(path)}: {message}")
 
     def raise_if_any(self) -> None:
         """Raise `ConfigError` listing every recorded error, if there are any."""
