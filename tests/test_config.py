@@ -140,3 +140,23 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_file(str(f))
     assert info.value.messages == [f"{f}:3: not UTF-8 text"]
+
+
+# -- keys written twice --------------------------------------------------------------------
+
+
+def test_a_key_written_twice_is_reported_with_both_lines() -> None:
+    """YAML keeps only the last of two equal keys, silently: a second `policy:` section
+    replaced the first, thresholds and partners gone. Each repeat is reported, all at once."""
+    text = """policy:
+  mode: enforce
+  thresholds: {block: 85, block: 95}
+site: {}
+policy:
+  mode: shadow
+"""
+    assert errors_of(text) == [
+        f"{SOURCE}:3: policy.thresholds.block: written twice in one mapping (first on line 3); "
+        "only one can count",
+        f"{SOURCE}:5: policy: written twice in one mapping (first on line 1); only one can count",
+    ]

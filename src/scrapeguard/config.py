@@ -70,8 +70,8 @@ class _Loader(yaml.SafeLoader):
 def load_document(text: str, source: str) -> Document:
     """Parse YAML text into a `Document`; a syntax error raises `ConfigError` with its line.
 
-    So do an alias that contains itself, and aliases that expand to more than
-    `MAX_ALIASED_VALUES` values."""
+    So do keys written twice in one mapping (YAML keeps only the last, silently), an alias
+    that contains itself, and aliases that expand to more than `MAX_ALIASED_VALUES` values."""
     loader = None
     try:
         loader = _Loader(text)
@@ -162,10 +162,18 @@ class _Converter:
             if isinstance(node, yaml.SequenceNode):
                 return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
             out: dict[Any, Any] = {}
+            first: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = self._key(key_node)
+                key_line = key_node.start_mark.line + 1
+                if key in first:
+                    self.problems.append(
+                        f"{self.source}:{key_line}: {_dotted((*path, key))}: written twice in "
+                        f"one mapping (first on line {first[key]}); only one can count"
+                    )
+                first.setdefault(key, key_line)
                 out[key] = self.convert(value_node, (*path, key))
-                self.lines[(*path, key)] = key_node.start_mark.line + 1
+                self.lines[(*path, key)] = key_line
             return out
         finally:
             self.open.discard(id(node))
