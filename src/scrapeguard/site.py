@@ -344,7 +344,7 @@ def _compile_globs(globs: list[str]) -> re.Pattern[str] | None:
 # Loading and validation -------------------------------------------------------------------
 
 #: The sections a scrapeguard configuration file may have.
-TOP_LEVEL_KEYS = {"site", "network", "policy", "enforce", "state", "store"}
+TOP_LEVEL_KEYS = {"site", "network", "policy", "enforce", "state", "store", "retention"}
 
 _LIST_KINDS = {
     "search": Kind.SEARCH,

@@ -227,3 +227,18 @@ def test_a_deleted_number_is_never_given_to_someone_else(store_url: str) -> None
         assert min(new.values()) > max(old.values()), (old, new)
     finally:
         store.close()
+
+
+def test_the_retention_section_is_part_of_a_configuration_file() -> None:
+    """docs/store.md writes `retention:` beside `store:` in the configuration file; it was an
+    unknown setting there (the app did not start), and `scrapeguard check` did not read it."""
+    from scrapeguard.integrations.loading import read_config
+
+    text = "store: sqlite:///x.db\nretention:\n  ledger: {raw: 7d}\n  period: 30d\n"
+    read_config(load_document(text, "c.yaml"))
+    with pytest.raises(ConfigError) as info:
+        read_config(load_document("retention:\n  ledger: {raw: 100d}\n  logs: 1d\n", "c.yaml"))
+    assert sorted(m.split(": ")[:2] for m in info.value.messages) == [
+        ["c.yaml:2", "retention.ledger"],
+        ["c.yaml:3", "retention.logs"],
+    ]

@@ -56,6 +56,10 @@ def read_config(doc: Document) -> tuple[SiteModel, Policy, EnforceSettings, str]
         site = collect(errors, site_from_document, doc) or site
     policy = collect(errors, policy_from_document, doc) or policy
     settings = collect(errors, enforce_from_document, doc) or settings
+    if isinstance(doc.data, dict) and doc.data.get("retention") is not None:
+        from ..store.privacy import retention_from_document  # checked now, not at the 1st purge
+
+        collect(errors, retention_from_document, doc)
     state_url = "memory://"
     if isinstance(doc.data, dict) and doc.data.get("state") is not None:
         state_url = str(doc.data["state"])
