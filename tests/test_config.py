@@ -160,3 +160,37 @@ policy:
         "only one can count",
         f"{SOURCE}:5: policy: written twice in one mapping (first on line 1); only one can count",
     ]
+
+
+# -- numbers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "site: {directory_size: .inf}\n",
+        "site: {directory_size: 1" + "0" * 400 + "}\n",
+        "site: {lookup: [{route: /find, miss_status: [.nan]}]}\n",
+        "site: {search: [{route: /search, page_size: .inf}]}\n",
+        "site: {personal_data: [{route: /d, list: {page_size: .inf}}]}\n",
+        "policy: {traits_act_after: .nan}\n",
+        "policy: {thresholds: {block: .nan}}\n",
+        "policy: {durations: {block: .inf}}\n",
+        "policy: {durations: {block: 1" + "0" * 400 + "d}}\n",
+        "policy: {breaker: {history: .inf}}\n",
+        "policy: {limits: {search: {max_page: .inf}}}\n",
+        "policy: {detectors: {volume: {guest_per_day: .nan}}}\n",
+        "enforce: {challenge: {difficulty: .nan}}\n",
+        "enforce: {tarpit: {concurrency: .inf}}\n",
+        "enforce: {time_budget: 1" + "0" * 400 + "ms}\n",
+        "retention: {period: .inf}\n",
+    ],
+    ids=lambda text: text[:40],
+)
+def test_a_number_that_is_not_finite_is_a_config_error(text: str) -> None:
+    """NaN passed every range check (all comparisons with it are false: a threshold that
+    never acts), and infinity or a number of 400 digits crashed int() or float() with an
+    OverflowError: each is reported at its line, with the number cut short."""
+    [message] = errors_of(text)
+    assert message.startswith(f"{SOURCE}:1: ")
+    assert len(message) < 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,7 +31,10 @@ MAX_ALIASED_VALUES = 100_000
 def parse_duration(text: str) -> float | None:
     """Seconds in `text` (`90`, `90s`, `15m`, `24h`, `7d`, `2w`), or None if it is not one."""
     m = _DURATION.match(text)
-    return None if m is None else float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    if m is None:
+        return None
+    seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    return seconds if math.isfinite(seconds) else None
 
 
 @dataclass
@@ -249,11 +253,15 @@ class Errors:
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.add(path, f"must be a number, got {value!r}")
             return default
-        if value < low or (high is not None and value > high):
-            bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-            self.add(path, f"must be {bounds}, got {value!r}")
+        number = _finite(value)
+        if number is None:
+            self.add(path, f"must be a finite number, got {_short(value)}")
             return default
-        return float(value)
+        if number < low or (high is not None and number > high):
+            bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+            self.add(path, f"must be {bounds}, got {_short(value)}")
+            return default
+        return number
 
     def boolean(self, value: Any, path: Path, default: bool) -> bool:
         """`value` as a boolean."""
@@ -286,11 +294,13 @@ class Errors:
         """`value` as seconds: a number, or a string like `90s`, `15m`, `24h`, `7d`, `2w`."""
         if value is None:
             return default
-        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-            return float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = _finite(value)
+            if seconds is not None and seconds >= 0:
+                return seconds
         seconds = parse_duration(value) if isinstance(value, str) else None
         if seconds is None:
-            self.add(path, f"must be a duration such as 30s, 15m, 24h or 7d; got {value!r}")
+            self.add(path, f"must be a duration such as 30s, 15m, 24h or 7d; got {_short(value)}")
             return default
         return seconds
 
@@ -303,6 +313,21 @@ class Errors:
             if key not in allowed:
                 hint = ", ".join(sorted(allowed))
                 self.add((*path, key), f"unknown setting; expected one of: {hint}")
+
+
+def _finite(value: int | float) -> float | None:
+    """`value` as a float, or None when it is NaN, infinite or too large for one."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _short(value: Any) -> str:
+    """`repr(value)`, cut short: a number of a thousand digits is no help in a message."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def _kind(value: Any) -> str:

@@ -7,6 +7,7 @@ delay, the time budget of a decision and what happens when scrapeguard itself fa
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,6 +173,6 @@ _MILLIS = re.compile(r"^(\d+(?:\.\d+)?)ms$")
 def _millis(errors: Errors, value: Any, path: tuple[str | int, ...], default: float) -> float:
     """A duration that may also be given in milliseconds (`5ms`): time budgets are small."""
     m = _MILLIS.match(value.strip()) if isinstance(value, str) else None
-    if m is not None:
-        return float(m.group(1)) / 1000.0
+    if m is not None and math.isfinite(seconds := float(m.group(1)) / 1000.0):
+        return seconds
     return errors.duration(value, path, default)
