@@ -373,3 +373,11 @@ ESCAPES = ["%", "%2", "%41", "%c3", "%C3%A9", "%e9", "%zz", "%F0%9F%98%80", "%F0
 )
 def test_query_values_are_unquoted_as_urllib_unquotes_them(text: str) -> None:
     assert _unquote(text) == unquote(text)
+
+
+def test_robots_disallow_entries_may_share_a_placeholder() -> None:
+    """Placeholders in robots_disallow, repeated in one entry or across several, became one
+    regex with repeated group names: re.error when the model was built, after the check."""
+    model = site('site:\n  robots_disallow: ["/a/{x}", "/b/{x}/{x}"]\n')
+    assert ask(model, "/a/1").disallowed and ask(model, "/b/1/2").disallowed
+    assert not ask(model, "/b/1").disallowed

@@ -318,11 +318,18 @@ def _param(query: str, name: str) -> str | None:
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}|\*")
 
 
-def _pattern_regex(pattern: str, group_prefix: str) -> str:
+def _pattern_regex(pattern: str, group_prefix: str | None) -> str:
+    """The regex of a route pattern; its placeholders are named groups `<prefix><name>`, or
+    match without a group when `group_prefix` is None."""
     out, pos = [], 0
     for m in _PLACEHOLDER.finditer(pattern):
         out.append(re.escape(pattern[pos : m.start()]))
-        out.append(".*" if m.group(0) == "*" else f"(?P<{group_prefix}{m.group(1)}>[^/]+)")
+        if m.group(0) == "*":
+            out.append(".*")
+        elif group_prefix is None:
+            out.append("[^/]+")
+        else:
+            out.append(f"(?P<{group_prefix}{m.group(1)}>[^/]+)")
         pos = m.end()
     out.append(re.escape(pattern[pos:]))
     return "".join(out)
@@ -338,7 +345,7 @@ def _compile(routes: list[Route]) -> re.Pattern[str]:
 def _compile_globs(globs: list[str]) -> re.Pattern[str] | None:
     if not globs:
         return None
-    return re.compile("|".join(f"(?:{_pattern_regex(g, 'x')})" for g in globs))
+    return re.compile("|".join(f"(?:{_pattern_regex(g, None)})" for g in globs))
 
 
 # Loading and validation -------------------------------------------------------------------
