@@ -295,3 +295,19 @@ def test_invalid_yaml_in_a_policy_reports_its_line(tmp_path: Path) -> None:
         load_policy(str(f))
     [message] = info.value.messages
     assert re.match(rf"{re.escape(str(f))}:4: invalid YAML: ", message)
+
+
+@pytest.mark.parametrize(
+    "agent",
+    ["a{4294967296}", "(" * 2000 + ")" * 2000, "(", "[z-a]"],
+    ids=["huge-repeat", "deep-nesting", "open", "range"],
+)
+def test_a_partner_user_agent_that_is_no_regex_is_reported(agent: str) -> None:
+    """A repetition too large for `re` (OverflowError) or parentheses nested too deeply
+    (RecursionError) escaped as Python errors, as `(` did not."""
+    text = (
+        "policy:\n  partners:\n    - name: p\n      purpose: research\n"
+        f"      match: {{ip: [192.0.2.0/24], user_agent: '{agent}'}}\n      expires: 2027-06-30\n"
+    )
+    [message] = errors_of(text)
+    assert message.startswith("test.yaml:5: policy.partners.0.match.user_agent: invalid regular")

@@ -358,7 +358,7 @@ def _partner(errors: Errors, value: Any, path: tuple[str | int, ...]) -> Partner
     if match.get("user_agent") is not None:
         try:
             agent = re.compile(str(match["user_agent"]))
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError) as exc:  # a{9999999999}, ((((…
             errors.add((*path, "match", "user_agent"), f"invalid regular expression: {exc}")
     if not networks and not accounts:
         errors.add(
