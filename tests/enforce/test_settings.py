@@ -76,3 +76,18 @@ def test_every_mistake_is_reported_at_once_with_its_line() -> None:
         "e.yaml:8: enforce.on_error",
         "e.yaml:9: enforce.colour",
     ]
+
+
+def test_each_invalid_metrics_allow_range_is_reported_with_its_line() -> None:
+    """An address the metrics page allows that is not one passed the check and stopped the app
+    at start-up with a ValueError (Inline builds its list), with no file or line."""
+    with pytest.raises(ConfigError) as info:
+        settings("enforce:\n  metrics_allow:\n    - 127.0.0.1/32\n    - localhost\n    - ::1/129\n")
+    assert [m.split(": ")[:2] for m in info.value.messages] == [
+        ["e.yaml:4", "enforce.metrics_allow.1"],
+        ["e.yaml:5", "enforce.metrics_allow.2"],
+    ]
+    assert settings("enforce: {metrics_allow: [10.0.0.0/8, '::1']}").metrics_allow == [
+        "10.0.0.0/8",
+        "::1",
+    ]

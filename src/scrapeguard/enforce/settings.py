@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import Document, Errors
+from .lists import AccessList
 
 ON_ERROR = ("open", "closed")
 CLIENT_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
@@ -129,6 +130,11 @@ def enforce_from_document(doc: Document) -> EnforceSettings:
     if "metrics_allow" in spec:
         where = (*e, "metrics_allow")
         s.metrics_allow = [str(v) for v in errors.sequence(spec["metrics_allow"], where)]
+        for i, cidr in enumerate(s.metrics_allow):
+            try:
+                AccessList("metrics_allow").normalise(cidr)
+            except ValueError as exc:
+                errors.add((*where, i), str(exc))
     errors.raise_if_any()
     return s
 
