@@ -381,3 +381,19 @@ def test_robots_disallow_entries_may_share_a_placeholder() -> None:
     model = site('site:\n  robots_disallow: ["/a/{x}", "/b/{x}/{x}"]\n')
     assert ask(model, "/a/1").disallowed and ask(model, "/b/1/2").disallowed
     assert not ask(model, "/b/1").disallowed
+
+
+def test_the_network_section_counts_without_a_site_section() -> None:
+    """A config of the default routes behind a proxy (`network:`, no `site:`) as inline
+    protection and `scrapeguard check` read it: its trusted proxies were dropped and their
+    mistakes never reported, so every visitor was the proxy."""
+    from scrapeguard.integrations.loading import read_config
+
+    text = "network:\n  trusted_proxies: [10.0.0.0/8]\n  shared_ranges: [192.0.2.0/24]\n"
+    model = read_config(load_document(text, "site.yaml"))[0]
+    assert model.trusted_proxies == ["10.0.0.0/8"] and model.shared_ranges == ["192.0.2.0/24"]
+    assert model.routes == SiteModel.default().routes
+    with pytest.raises(ConfigError) as info:
+        read_config(load_document("network:\n  trusted_proxies: [10.0.0.0/33]\n", "site.yaml"))
+    [message] = info.value.messages
+    assert message.startswith("site.yaml:2: network.trusted_proxies.0: not an IP address")

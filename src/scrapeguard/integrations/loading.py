@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+from dataclasses import replace
 
 from ..config import Document, collect, load_document, load_file
 from ..enforce.settings import EnforceSettings, enforce_from_document
@@ -52,17 +53,29 @@ def read_config(doc: Document) -> tuple[SiteModel, Policy, EnforceSettings, str]
     """The site model, policy, enforce settings and state URL of `doc`, all errors at once."""
     errors: list[str] = []
     site, policy, settings = SiteModel.default(), Policy(), EnforceSettings()
-    if isinstance(doc.data, dict) and doc.data.get("site") is not None:
-        site = collect(errors, site_from_document, doc) or site
+    data = doc.data if isinstance(doc.data, dict) else {}
+    if data.get("site") is not None or data.get("network") is not None:
+        read = collect(errors, site_from_document, doc)
+        if read is not None and data.get("site") is None:  # the default routes, this network
+            read = replace(
+                site, trusted_proxies=read.trusted_proxies, shared_ranges=read.shared_ranges
+            )
+        site = read or site
     policy = collect(errors, policy_from_document, doc) or policy
     settings = collect(errors, enforce_from_document, doc) or settings
-    if isinstance(doc.data, dict) and doc.data.get("retention") is not None:
-        from ..store.privacy import retention_from_document  # checked now, not at the 1st purge
+    if data.get("retention") is not None:  # checked now, not when the store first purges
+        from ..store.privacy import retention_from_document
 
         collect(errors, retention_from_document, doc)
     state_url = "memory://"
-    if isinstance(doc.data, dict) and doc.data.get("state") is not None:
-        state_url = str(doc.data["state"])
+    if data.get("state") is not None:
+        state_url = str(data["state"])
     if errors:
-        raise ConfigError(errors)
+        raise ConfigError(unique(errors))
     return site, policy, settings, state_url
+
+
+def unique(messages: list[str]) -> list[str]:
+    """`messages` without repeats: the checks of several sections may find the same mistake
+    (a top level that is not a mapping, an unknown section)."""
+    return list(dict.fromkeys(messages))
