@@ -397,3 +397,19 @@ def test_the_network_section_counts_without_a_site_section() -> None:
         read_config(load_document("network:\n  trusted_proxies: [10.0.0.0/33]\n", "site.yaml"))
     [message] = info.value.messages
     assert message.startswith("site.yaml:2: network.trusted_proxies.0: not an IP address")
+
+
+def test_a_trusted_proxy_on_a_unix_socket_is_accepted() -> None:
+    """docs/inline.md: trusted proxies are addresses, CIDR ranges, and `unix` for a Unix-socket
+    peer such as gunicorn behind nginx; the loader refused `unix`."""
+    from scrapeguard.integrations.clientaddr import ClientAddress
+
+    model = site("site: {}\nnetwork:\n  trusted_proxies: [unix, 10.0.0.0/8]\n")
+    assert model.trusted_proxies == ["unix", "10.0.0.0/8"]
+    clients = ClientAddress(model.trusted_proxies, "x-forwarded-for")
+    assert clients.resolve(None, {"x-forwarded-for": "198.51.100.7"}) == "198.51.100.7"
+    with pytest.raises(ConfigError) as info:
+        site("network:\n  shared_ranges: [unix]\n")
+    assert info.value.messages == [
+        "site.yaml:2: network.shared_ranges.0: not an IP address or CIDR range: 'unix'"
+    ]

@@ -407,7 +407,9 @@ def site_from_document(doc: Document) -> SiteModel:
         disallow.append(glob)
     network = errors.mapping(top.get("network"), ("network",))
     errors.unknown_keys(network, ("network",), {"trusted_proxies", "shared_ranges"})
-    proxies = _cidrs(errors, network.get("trusted_proxies"), ("network", "trusted_proxies"))
+    proxies = _cidrs(
+        errors, network.get("trusted_proxies"), ("network", "trusted_proxies"), also=UNIX_PEER
+    )
     shared = _cidrs(errors, network.get("shared_ranges"), ("network", "shared_ranges"))
     size = int(errors.number(site.get("directory_size"), ("site", "directory_size"), 0))
     errors.raise_if_any()
@@ -496,13 +498,24 @@ def _counts_as(errors: Errors, value: Any, path: tuple[str | int, ...]) -> float
     return errors.number(value, path, LIST_COUNTS_AS, 0, 1)
 
 
-def _cidrs(errors: Errors, value: Any, path: tuple[str | int, ...]) -> list[str]:
+#: In `network.trusted_proxies`, a proxy in front of the app on a Unix socket (docs/inline.md).
+UNIX_PEER: Final = "unix"
+
+
+def _cidrs(
+    errors: Errors, value: Any, path: tuple[str | int, ...], also: str | None = None
+) -> list[str]:
+    """Addresses and CIDR ranges, each as its network; `also`, a word allowed among them."""
     import ipaddress
 
     out = []
     for i, item in enumerate(errors.sequence(value, path)):
+        if also is not None and str(item).strip().lower() == also:
+            out.append(also)
+            continue
         try:
             out.append(str(ipaddress.ip_network(str(item), strict=False)))
         except ValueError:
-            errors.add((*path, i), f"not an IP address or CIDR range: {item!r}")
+            hint = f" (or {also})" if also else ""
+            errors.add((*path, i), f"not an IP address or CIDR range: {item!r}{hint}")
     return out
