@@ -311,3 +311,21 @@ def test_a_partner_user_agent_that_is_no_regex_is_reported(agent: str) -> None:
     )
     [message] = errors_of(text)
     assert message.startswith("test.yaml:5: policy.partners.0.match.user_agent: invalid regular")
+
+
+def test_a_typo_beside_an_empty_site_section_is_reported_once() -> None:
+    """`site:` with its content commented out hid the unknown sections beside it; a mistake
+    that the site, policy and enforce sections all see is reported once."""
+    from scrapeguard.integrations.loading import read_config
+    from scrapeguard.site import TOP_LEVEL_KEYS
+
+    def whole(text: str) -> list[str]:
+        with pytest.raises(ConfigError) as info:
+            read_config(load_document(text, "test.yaml"))
+        return info.value.messages
+
+    expected = ", ".join(sorted(TOP_LEVEL_KEYS))
+    assert whole("site:\npolcy: {mode: enforce}\n") == [
+        f"test.yaml:2: polcy: unknown setting; expected one of: {expected}"
+    ]
+    assert whole("[1, 2]\n") == ["test.yaml:1: (top level): must be a mapping, got a list"]

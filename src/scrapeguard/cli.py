@@ -34,7 +34,7 @@ from .ingest import (
     read_events,
     read_events_parallel,
 )
-from .integrations.loading import read_config
+from .integrations.loading import read_config, unique
 from .learned.commands import add_parsers as add_model_parsers
 from .policy import Policy, policy_from_document
 from .site import Access, SiteModel, site_from_document
@@ -214,7 +214,7 @@ def load_config(site_path: str | None, policy_path: str | None) -> tuple[SiteMod
         if doc is not None:
             policy = collect(errors, policy_from_document, doc) or policy
     if errors:
-        raise ConfigError(errors)
+        raise ConfigError(unique(errors))
     return site, policy
 
 

@@ -200,7 +200,7 @@ def policy_from_document(doc: Document) -> Policy:
     """Build a `Policy` from the `policy:` section of a parsed document (defaults if absent)."""
     errors = Errors(doc)
     top = errors.mapping(doc.data, ())
-    if "site" not in top:  # a policy file of its own; with a site, the site loader checks
+    if top.get("site") is None:  # a policy file of its own; with a site, the site loader checks
         errors.unknown_keys(top, (), TOP_LEVEL_KEYS)
     spec = errors.mapping(top.get("policy"), ("policy",))
     errors.unknown_keys(spec, ("policy",), _POLICY_KEYS)
