@@ -158,6 +158,7 @@ def test_a_bad_model_file_is_refused_with_a_reason(text: str, message: str) -> N
         (lambda t: t.__setitem__("feature", [99] + t["feature"][1:]), "points outside"),
         (lambda t: t.__setitem__("value", t["value"][:-1]), "different lengths"),
         (lambda t: t.__setitem__("threshold", ["x"] + t["threshold"][1:]), "finite number"),
+        (lambda t: t.__setitem__("left", [math.inf] + t["left"][1:]), "OverflowError"),
     ],
 )
 def test_a_damaged_tree_is_refused(damage: object, message: str, sessions: Sessions) -> None:
@@ -209,3 +210,22 @@ def test_train_command_writes_a_model_that_show_describes(
     assert main(["model", "show", str(out)]) == 0
     shown = capsys.readouterr().out
     assert "boosted trees" in shown and "assets_per_page" in shown
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00\x00", b"PK\x03\x04\x00"])
+def test_policy_reports_a_model_file_that_is_not_text(tmp_path: Path, content: bytes) -> None:
+    """A binary file, or a path with a NUL in it, named as the model: a ModelError at the
+    setting's line, not a UnicodeDecodeError or ValueError from inside open()."""
+    model = tmp_path / "model.json"
+    model.write_bytes(content)
+    for name in (str(model), "a\\0b"):
+        text = f'policy:\n  detectors:\n    model: {{file: "{name}"}}\n'
+        with pytest.raises(ConfigError) as exc:
+            policy_from_document(load_document(text, "policy.yaml"))
+        [message] = exc.value.messages
+        assert message.startswith("policy.yaml:3: policy.detectors.model.file: ")
+
+
+def test_a_model_file_nested_too_deeply_is_refused() -> None:
+    with pytest.raises(ModelError, match="not a scrapeguard session model"):
+        parse_model("[" * 100_000 + "]" * 100_000, "deep.json")

@@ -149,6 +149,10 @@ def load_model(path: str = "") -> SessionModel:
             text = fh.read()
     except OSError as exc:
         raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ModelError(f"{path}: not a scrapeguard session model (not UTF-8 text)") from None
+    except ValueError as exc:  # a path with a NUL character
+        raise ModelError(f"cannot read model file {path!r}: {exc}") from None
     return parse_model(text, path)
 
 
@@ -166,6 +170,8 @@ def parse_model(text: str, source: str) -> SessionModel:
         raise ModelError(
             f"{source}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise ModelError(f"{source}: not a scrapeguard session model (nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ModelError(f"{source}: not a scrapeguard session model (no format: {FORMAT})")
     if doc.get("version") != VERSION:
@@ -189,7 +195,7 @@ def parse_model(text: str, source: str) -> SessionModel:
             average_path(_number(isolation["samples"])),
             [(_number(a), _number(b)) for a, b in zip(low, high, strict=True)],
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ModelError(f"{source}: damaged model file ({type(exc).__name__}: {exc})") from None
     if not model.classifier or len(model.human_range) != len(NAMES):
         raise ModelError(f"{source}: damaged model file (no trees or feature ranges)")
