@@ -76,10 +76,8 @@ def load_document(text: str, source: str) -> Document:
 
     So do keys written twice in one mapping (YAML keeps only the last, silently), an alias
     that contains itself, and aliases that expand to more than `MAX_ALIASED_VALUES` values."""
-    loader = None
     try:
-        loader = _Loader(text)
-        node = loader.get_single_node()
+        node = _compose(text)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
         line = text.count("\n", 0, exc.position) + 1
         char = exc.character
@@ -91,9 +89,6 @@ def load_document(text: str, source: str) -> Document:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([f"{source}:{line}: invalid YAML: {problem}"]) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
     doc = Document(source, None)
     if node is None:
         doc.data = {}
@@ -103,6 +98,15 @@ def load_document(text: str, source: str) -> Document:
     if converter.problems:
         raise ConfigError(converter.problems)
     return doc
+
+
+def _compose(text: str) -> Any:
+    """The node tree of YAML `text` (None for an empty document)."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def load_file(path: str) -> Document:
