@@ -356,6 +356,24 @@ def test_check_reports_site_and_policy_errors_of_one_file_together(tmp_path: Pat
     assert f"{both}:4: policy.mode: " in proc.stderr
 
 
+def test_check_reports_a_bad_state_url_at_its_line(tmp_path: Path) -> None:
+    """A state URL that names no backend, is not text, or that the backend refuses is named
+    with the file and the line of `state:`, like any other mistake of the file."""
+    cases = {
+        'policy:\n  mode: shadow\nstate: "redis//localhost"\n': "3: state: unsupported backend",
+        "state: 42\n": "1: state: must be a URL",
+        'state: "memory://?max_actors=lots"\n': "1: state: max_actors must be an integer",
+        'state: "redis://localhost:notaport/0"\n': "1: state: cannot use",
+    }
+    for i, (text, expected) in enumerate(cases.items()):
+        path = tmp_path / f"state{i}.yaml"
+        path.write_text(text)
+        proc = scrapeguard("check", str(path))
+        assert proc.returncode == 1, text
+        assert f"{path}:{expected}" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
 def test_an_unwritable_report_path_fails_before_the_replay(tmp_path: Path) -> None:
     log = tmp_path / "access.log"
     log.write_text('203.0.113.9 - - [01/Sep/2026:00:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "x"\n')

@@ -34,7 +34,7 @@ from .ingest import (
     read_events,
     read_events_parallel,
 )
-from .integrations.loading import read_config, unique
+from .integrations.loading import open_state_of, read_config, unique
 from .learned.commands import add_parsers as add_model_parsers
 from .policy import Policy, policy_from_document
 from .site import Access, SiteModel, site_from_document
@@ -274,9 +274,10 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _block(args: argparse.Namespace) -> int:
-    url = args.state
+    url, doc = args.state, None
     if url is None and args.config:
-        url = read_config(load_file(args.config))[3]
+        doc = load_file(args.config)
+        url = read_config(doc)[3]
     if url is None or url.startswith("memory:"):
         raise ScrapeguardError(
             "a block reaches running processes only through shared state: give --state "
@@ -297,7 +298,7 @@ def _block(args: argparse.Namespace) -> int:
                 f"--for must be a duration such as 30m, 24h or 7d; got {args.duration!r}"
             )
         expires = time.time() + seconds
-    state = open_state(url)
+    state = open_state(url) if doc is None else open_state_of(doc, url)
     try:
         if args.command == "block":
             entry = lists.add(
@@ -430,8 +431,9 @@ def _check(args: argparse.Namespace) -> int:
     failed = False
     for path in args.files:
         try:
-            site, policy, _, state_url = read_config(load_file(path))
-            open_state(state_url).close()
+            doc = load_file(path)
+            site, policy, _, state_url = read_config(doc)
+            open_state_of(doc, state_url).close()
         except ConfigError as exc:
             print("\n".join(exc.messages), file=sys.stderr)
             failed = True

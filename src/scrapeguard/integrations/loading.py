@@ -12,7 +12,7 @@ from ..engine import Guard
 from ..errors import ConfigError
 from ..policy import Policy, policy_from_document
 from ..site import SiteModel, site_from_document
-from ..state import open_state
+from ..state import MemoryState, open_state
 from .inline import Inline
 
 #: Read when no config path is given.
@@ -29,7 +29,7 @@ def build_inline(config: str | None = None, can_wait: bool = False) -> Inline:
     path = config or os.environ.get(CONFIG_ENV)
     doc = load_file(path) if path else load_document("{}", "(defaults)")
     site, policy, settings, state_url = read_config(doc)
-    guard = Guard(site, policy, state=open_state(state_url))
+    guard = Guard(site, policy, state=open_state_of(doc, state_url))
     url = store_of(doc)
     store = None
     if url is not None:
@@ -69,10 +69,25 @@ def read_config(doc: Document) -> tuple[SiteModel, Policy, EnforceSettings, str]
         collect(errors, retention_from_document, doc)
     state_url = "memory://"
     if data.get("state") is not None:
-        state_url = str(data["state"])
+        if isinstance(data["state"], str):
+            state_url = data["state"]
+        else:
+            errors.append(f"{_state_at(doc)}: state: must be a URL such as memory:// or redis://")
     if errors:
         raise ConfigError(unique(errors))
     return site, policy, settings, state_url
+
+
+def open_state_of(doc: Document, url: str) -> MemoryState:
+    """`open_state(url)` for the `state:` of `doc`, its errors given the file and line."""
+    try:
+        return open_state(url)
+    except ConfigError as exc:
+        raise ConfigError([f"{_state_at(doc)}: {m}" for m in exc.messages]) from None
+
+
+def _state_at(doc: Document) -> str:
+    return f"{doc.source}:{doc.line(('state',))}"
 
 
 def unique(messages: list[str]) -> list[str]:
