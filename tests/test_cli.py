@@ -365,6 +365,10 @@ def test_check_reports_a_bad_state_url_at_its_line(tmp_path: Path) -> None:
         'state: "memory://?max_actors=lots"\n': "1: state: max_actors must be an integer",
         'state: "redis://localhost:notaport/0"\n': "1: state: cannot use",
     }
+    store = tmp_path / "store.yaml"
+    store.write_text("policy:\n  mode: shadow\nstore: [sqlite]\n")
+    proc = scrapeguard("purge", "--config", str(store))
+    assert proc.returncode != 0 and f"{store}:3: store: must be a database URL" in proc.stderr
     for i, (text, expected) in enumerate(cases.items()):
         path = tmp_path / f"state{i}.yaml"
         path.write_text(text)

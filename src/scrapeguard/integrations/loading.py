@@ -45,7 +45,12 @@ def build_inline(config: str | None = None, can_wait: bool = False) -> Inline:
 def store_of(doc: Document) -> str | None:
     """The store URL of `doc` (`store: sqlite:///scrapeguard.db`), if it has one."""
     if isinstance(doc.data, dict) and doc.data.get("store") is not None:
-        return str(doc.data["store"])
+        url = doc.data["store"]
+        if not isinstance(url, str):
+            line = doc.line(("store",))
+            raise ConfigError([f"{doc.source}:{line}: store: must be a database URL such as "
+                               "sqlite:///scrapeguard.db or postgresql://host/db"])  # fmt: skip
+        return url
     return None
 
 
