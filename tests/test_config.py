@@ -145,6 +145,15 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
 # -- keys written twice --------------------------------------------------------------------
 
 
+def test_an_endless_file_is_refused_without_reading_it_all() -> None:
+    """`scrapeguard check /dev/zero` (or a log given by mistake) stops at the size limit."""
+    with pytest.raises(ConfigError) as info:
+        load_file("/dev/zero")
+    assert info.value.messages == [
+        "/dev/zero: longer than 10,000,000 characters: not a configuration file"
+    ]
+
+
 def test_a_key_written_twice_is_reported_with_both_lines() -> None:
     """YAML keeps only the last of two equal keys, silently: a second `policy:` section
     replaced the first, thresholds and partners gone. Each repeat is reported, all at once."""

@@ -26,6 +26,8 @@ MAX_DEPTH = 100
 #: configuration reuses a block or two, while a "billion laughs" document of nested aliases
 #: would expand to more values than memory holds.
 MAX_ALIASED_VALUES = 100_000
+#: The longest configuration file read: real ones are a few kilobytes.
+MAX_FILE_CHARS = 10_000_000
 
 
 def parse_duration(text: str) -> float | None:
@@ -110,10 +112,15 @@ def _compose(text: str) -> Any:
 
 
 def load_file(path: str) -> Document:
-    """Read and parse a YAML file; an unreadable file raises `ConfigError`."""
+    """Read and parse a YAML file; an unreadable file, or one longer than
+    `MAX_FILE_CHARS` (`/dev/zero`, a log named by mistake), raises `ConfigError`."""
     try:
         with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+            text = fh.read(MAX_FILE_CHARS + 1)
+        if len(text) > MAX_FILE_CHARS:
+            raise ConfigError(
+                [f"{path}: longer than {MAX_FILE_CHARS:,} characters: not a configuration file"]
+            )
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError:
