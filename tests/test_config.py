@@ -142,16 +142,21 @@ def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
     assert info.value.messages == [f"{f}:3: not UTF-8 text"]
 
 
-# -- keys written twice --------------------------------------------------------------------
-
-
 def test_an_endless_file_is_refused_without_reading_it_all() -> None:
-    """`scrapeguard check /dev/zero` (or a log given by mistake) stops at the size limit."""
+    """`scrapeguard check /dev/zero` (or a log given by mistake) stops at the size limit; an
+    endless file that is not UTF-8 stops there too."""
     with pytest.raises(ConfigError) as info:
         load_file("/dev/zero")
     assert info.value.messages == [
         "/dev/zero: longer than 10,000,000 characters: not a configuration file"
     ]
+    with pytest.raises(ConfigError) as info:
+        load_file("/dev/urandom")
+    [message] = info.value.messages
+    assert message.startswith("/dev/urandom:") and message.endswith(": not UTF-8 text")
+
+
+# -- keys written twice --------------------------------------------------------------------
 
 
 def test_a_key_written_twice_is_reported_with_both_lines() -> None:

@@ -129,10 +129,11 @@ def load_file(path: str) -> Document:
 
 
 def _undecodable_line(path: str) -> int:
-    """The line of the first byte of file `path` that is not UTF-8 (1 if it cannot be told)."""
+    """The line of the first byte of file `path` that is not UTF-8 (1 if it cannot be told),
+    found in as many bytes as `MAX_FILE_CHARS` characters can take (`/dev/urandom` is endless)."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(4 * MAX_FILE_CHARS)
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return data.count(b"\n", 0, exc.start) + 1
