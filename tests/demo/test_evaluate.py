@@ -374,6 +374,7 @@ def test_a_json_log_and_its_truth_file_are_read_and_scored(tmp_path: Path) -> No
     )
     t = read_truth(str(truth))
     assert t.actors["d"] == TruthActor("d", "distributed", None, "c7") and t.shown is None
+    assert t.directory_size == 100
     stats = IngestStats()
     r = evaluate(read_events([str(log)], "auto", stats), t.labels, t.actors, enforcing())
     assert stats.malformed == 0 and r.lines == 6

@@ -365,8 +365,8 @@ def _read_run(
     from .evaluate import read_truth
 
     truth = read_truth(truth_file)
-    with open(truth_file, encoding="utf-8") as fh:
-        size = int(json.load(fh).get("directory_size", size))
+    if truth.directory_size is not None:
+        size = truth.directory_size
     stats = IngestStats()
     events = list(read_events([log], "json", stats))
     if stats.malformed:

@@ -110,11 +110,13 @@ class TruthActor:
 @dataclass(frozen=True, slots=True)
 class Truth:
     """A ground-truth file read by `read_truth`: its actors, the actor of each log line, and
-    (when the file says it) the ids of the people each line's response showed."""
+    (when the file says them) the ids of the people each line's response showed and the
+    number of people on the site."""
 
     actors: dict[str, TruthActor]
     labels: list[str]
     shown: list[list[int]] | None = None
+    directory_size: int | None = None
 
 
 def read_truth(path: str) -> Truth:
@@ -132,11 +134,13 @@ def read_truth(path: str) -> Truth:
             shown = [[int(person) for person in people] for people in shown]
             if len(shown) != len(labels):
                 raise ValueError(f"{len(shown):,} shown for {len(labels):,} requests")
+        size = doc.get("directory_size")
+        directory_size = None if size is None else int(size)
     except OSError as exc:
         raise EvalError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise EvalError(f"{path} is not a ground-truth file: {exc!r}") from None
-    return Truth(actors, labels, shown)
+    return Truth(actors, labels, shown, directory_size)
 
 
 @dataclass

@@ -47,8 +47,7 @@ def store_of(doc: Document) -> str | None:
     if isinstance(doc.data, dict) and doc.data.get("store") is not None:
         url = doc.data["store"]
         if not isinstance(url, str):
-            line = doc.line(("store",))
-            raise ConfigError([f"{doc.source}:{line}: store: must be a database URL such as "
+            raise ConfigError([f"{_at(doc, 'store')}: store: must be a database URL such as "
                                "sqlite:///scrapeguard.db or postgresql://host/db"])  # fmt: skip
         return url
     return None
@@ -77,7 +76,9 @@ def read_config(doc: Document) -> tuple[SiteModel, Policy, EnforceSettings, str]
         if isinstance(data["state"], str):
             state_url = data["state"]
         else:
-            errors.append(f"{_state_at(doc)}: state: must be a URL such as memory:// or redis://")
+            errors.append(
+                f"{_at(doc, 'state')}: state: must be a URL such as memory:// or redis://"
+            )
     if errors:
         raise ConfigError(unique(errors))
     return site, policy, settings, state_url
@@ -88,11 +89,12 @@ def open_state_of(doc: Document, url: str) -> MemoryState:
     try:
         return open_state(url)
     except ConfigError as exc:
-        raise ConfigError([f"{_state_at(doc)}: {m}" for m in exc.messages]) from None
+        raise ConfigError([f"{_at(doc, 'state')}: {m}" for m in exc.messages]) from None
 
 
-def _state_at(doc: Document) -> str:
-    return f"{doc.source}:{doc.line(('state',))}"
+def _at(doc: Document, key: str) -> str:
+    """`file:line` of the top-level `key` of `doc`, as messages begin."""
+    return f"{doc.source}:{doc.line((key,))}"
 
 
 def unique(messages: list[str]) -> list[str]:
