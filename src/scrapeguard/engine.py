@@ -50,6 +50,8 @@ ACTION_COUNTERS: Final = {a: (f"action/{a}/issued", f"action/{a}/simulated") for
 WARM_UP_ADDRESS = "192.0.2.1"
 WARM_UP_CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 SIGNATURE_KINDS: Final = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
+#: Routes that show people a client may then open: named, they tell `long_tail` who was shown.
+LISTING_KINDS: Final = frozenset({Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
 #: The rule of the weightless signal that says why looks acted (`Guard._told`).
 TELLS_RULE = "policy/traits-act-after"
 #: Page assets count as seen until this many pages went by with fewer than one asset request
@@ -460,8 +462,13 @@ class Guard:
             stack,
         )
         popularity = self.popularity
-        if popularity is not None and access.kind == Kind.PERSON and access.disclosures:
-            ctx.tail = popularity.view(access.disclosures[0].subject, now)
+        if popularity is not None:
+            if access.kind == Kind.PERSON:
+                if access.disclosures:
+                    ctx.tail = popularity.view(access.disclosures[0].subject, now)
+            elif event.disclosed is not None and access.kind in LISTING_KINDS:
+                popularity.lists_named = True
+            ctx.lists_named = popularity.lists_named
         signals: list[Signal] = []
         always, with_people = self._dispatch[access.kind]
         for detector in always:

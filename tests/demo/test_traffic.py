@@ -167,7 +167,9 @@ def test_campaigns_group_their_actors(sim: Simulation) -> None:
 # ---------------------------------------------------------------------------- the log
 
 
-def test_log_lines_parse_through_the_ingest(sim: Simulation, log_path: Path) -> None:
+def test_log_lines_parse_through_the_ingest(
+    sim: Simulation, log_path: Path, directory: Directory
+) -> None:
     stats = IngestStats()
     events = list(read_events([str(log_path)], "auto", stats))
     assert stats.malformed == 0, stats.summary()
@@ -183,7 +185,17 @@ def test_log_lines_parse_through_the_ingest(sim: Simulation, log_path: Path) -> 
         assert ev.account == r.account
         assert ev.account_created == r.account_created
         assert ev.extra.get("http_accept", "") == r.accept
+        # A page of people names whom it listed, as the site reports inline; others do not.
+        pages_of_people = r.path in ("/directory", "/search") or r.path.endswith("/followers")
+        if pages_of_people and r.status == 200:
+            assert ev.disclosed is not None
+            assert [d.subject for d in ev.disclosed] == [
+                directory.by_id[i].username for i in r.shown
+            ]
+        else:
+            assert ev.disclosed is None, r
     assert any(ev.account and ev.account_created for ev in events)
+    assert any(ev.disclosed for ev in events) and any(ev.disclosed == () for ev in events)
     assert any(ev.session for ev in events) and any(ev.accept_language for ev in events)
 
 
@@ -193,7 +205,7 @@ def test_nothing_in_the_log_names_a_class_or_actor(sim: Simulation, log_path: Pa
     ids = set(sim.actors)
     for line in lines:
         obj = json.loads(line)
-        assert set(obj) == KEYS
+        assert set(obj) - {"disclosed"} == KEYS  # `disclosed`: on pages of people only
         values = [str(v) for v in obj.values()]
         for value in values:
             assert value not in ids

@@ -8,7 +8,9 @@ from support import T0, event
 
 from scrapeguard.config import ConfigError, load_document
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
+from scrapeguard.events import Disclosure
 from scrapeguard.policy import Policy, policy_from_document
+from scrapeguard.state.actor import MAX_LISTED, Reading
 
 GAPS = (35, 80, 12, 140, 55, 20, 95, 41, 66, 18)  # a person's reading pace
 OLD_ACCOUNT = T0 - 400 * 86400.0
@@ -75,6 +77,55 @@ def test_an_account_reading_whom_others_read_is_not_flagged() -> None:
     assert not any("few others" in r for d in decisions for r in d.reasons)
 
 
+def searching(g: Guard, account: str, people: range, listed: bool) -> list[Decision]:
+    """`account` opens the profiles of `people` from one desk, each after a search on a site
+    that names whom its result pages show; the results list the person when `listed`."""
+    out, t, ip = [], 0.0, "198.51.100.20"
+    for i, person in enumerate(people):
+        extra = {"account_created": OLD_ACCOUNT} if i == 0 else {}
+        shown = (f"user{person}",) if listed else (f"user{person + 5000}",)
+        results = tuple(Disclosure(subject) for subject in shown)
+        page = f"/search?q=term{i}"
+        g.decide(event(t, ip, page, account=account, session=account, disclosed=results, **extra))
+        t += GAPS[i % len(GAPS)]
+        out.append(g.decide(event(t, ip, f"/u/user{person}", account=account, session=account)))
+        t += GAPS[(i + 3) % len(GAPS)]
+    return out
+
+
+def test_an_account_opening_tail_profiles_no_page_showed_it_is_challenged_from_one_desk() -> None:
+    # The site names the people its search pages show, and none of them is the one opened:
+    # the account goes straight to the people on its list.
+    g = site()
+    decisions = searching(g, "harvester", range(2000, 2030), listed=False)
+    flagged = [i for i, d in enumerate(decisions) if any("had shown it" in r for r in d.reasons)]
+    assert flagged and flagged[0] == 14  # the 15th profile
+    first = decisions[14]
+    assert first.enforced == "challenge"
+    assert first.key == "account:harvester"
+    assert (
+        "opened 15 profiles, 15 of them of people few others look at (outside the 10% viewed "
+        "most) whom no search or list had shown it"
+    ) in first.reasons
+
+
+def test_an_account_opening_the_people_its_searches_showed_is_not_flagged() -> None:
+    # A recruiter reads strangers' profiles all day, each one found through a search.
+    g = site()
+    decisions = searching(g, "recruiter", range(2000, 2060), listed=True)
+    assert not any("few others" in r for d in decisions for r in d.reasons)
+
+
+def test_an_account_remembers_the_people_recently_shown_to_it_within_a_bound() -> None:
+    r = Reading()
+    for i in range(3 * MAX_LISTED):
+        r.show(f"person{i}")
+    assert len(r.listed) + len(r.listed_before) <= MAX_LISTED
+    assert r.was_shown(f"person{3 * MAX_LISTED - 1}")
+    assert r.was_shown(f"person{3 * MAX_LISTED - MAX_LISTED // 2}")
+    assert not r.was_shown("person0")
+
+
 def test_nobody_is_judged_before_the_site_has_enough_views() -> None:
     g = Guard(policy=policy("policy: {mode: enforce}"), network=NoNetworkInfo())  # 2,000 needed
     decisions = reading(g, "early", range(2000, 2060), ("203.0.113.5", "198.51.100.9"))
@@ -93,3 +144,11 @@ def test_settings_are_honoured_and_checked() -> None:
     with pytest.raises(ConfigError) as info:
         policy("policy: {detectors: {long_tail: {half_life: 0s}}}")
     assert "policy.detectors.long_tail.half_life: must be longer than 0" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        policy("policy: {detectors: {long_tail: {unlisted_share: 1.5}}}")
+    assert "long_tail.unlisted_share: must be a share between 0 and 1, got 1.5" in str(info.value)
+    lenient = (
+        "policy: {mode: enforce, detectors: {long_tail: {ready_after: 500, unlisted_profiles: 40}}}"
+    )
+    decisions = searching(site(lenient), "harvester", range(2000, 2030), listed=False)
+    assert not any("few others" in r for d in decisions for r in d.reasons)

@@ -142,6 +142,7 @@ def format_line(r: SimRequest) -> str:
             "session": r.session or "",
             "account": r.account or "",
             "account_created": created,
+            **({} if r.listed is None else {"disclosed": r.listed}),
         },
         ensure_ascii=False,
     )

@@ -73,13 +73,15 @@ def url(path: str, query: str = "") -> str:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """The site's answer: status, body bytes, the people the page shows, and whether a next
-    page exists (list pages)."""
+    """The site's answer: status, body bytes, the people the page shows, whether a next
+    page exists, and whether it is a page of people (directory, search, followers), whose
+    members only the site can name."""
 
     status: int
     bytes: int
     people: tuple[Person, ...] = ()
     more: bool = False
+    listing: bool = False
 
 
 class Site:
@@ -159,7 +161,7 @@ class Site:
             shown = tuple(self.directory.page(page, DIRECTORY_PAGE))
             more = page < self.pages
             size = 771 + chrome + _cards(shown) + _pager(page, more)
-            return Response(200, size, shown, more)
+            return Response(200, size, shown, more, listing=True)
         if path == "/search":
             term = parse_qs(query).get("q", [""])[0].strip()
             found = self.search(term)
@@ -168,7 +170,7 @@ class Site:
             shown = found[start : start + SEARCH_PAGE]
             more = start + SEARCH_PAGE < len(found)
             size = 956 + chrome + 2 * len(term) + _cards(shown, 28) + _pager(page, more)
-            return Response(200, size, shown, more)
+            return Response(200, size, shown, more, listing=True)
         if path == "/find":
             contact = parse_qs(query).get("q", [""])[0].strip()
             if not contact:
@@ -207,7 +209,7 @@ class Site:
             shown = everyone[start : start + FOLLOWERS_PAGE]
             more = start + FOLLOWERS_PAGE < len(everyone)
             size = 764 + chrome + 2 * handle + _cards(shown) + _pager(page, more)
-            return Response(200, size, shown, more)
+            return Response(200, size, shown, more, listing=True)
         size = 1_048 + chrome + 3 * handle + len(str(person.id % 64)) + 2 * _html(person.name)
         size += _html(person.bio) + _html(person.location) + _html(person.employer)
         if viewer is not None:  # the contact details, without the invitation to log in

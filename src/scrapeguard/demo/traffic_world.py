@@ -46,6 +46,9 @@ class SimRequest:
     fetch_metadata: bool = False
     #: The ids of the people the response showed (none for an empty search, a miss, a form).
     shown: tuple[int, ...] = ()
+    #: For a page of people, the usernames it listed: what the site reports as disclosed
+    #: (`Protection.disclose`), which only the site can say. None for other pages.
+    listed: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +325,7 @@ class Client:
                 response.bytes,
                 self.fetch_metadata,
                 tuple([p.id for p in response.people]),
+                tuple([p.username for p in response.people]) if response.listing else None,
             )
         )
 

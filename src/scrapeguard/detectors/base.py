@@ -77,6 +77,9 @@ class Context:
     #: For a profile: 1 when the person is in the long tail of the site's attention, 0 in
     #: its head, -1 when not judged (`state.popularity`; set by the engine).
     tail: int = -1
+    #: Whether the site names the people its list and search pages show (inline, or a log's
+    #: `disclosed` field), so that a profile no page showed the client can be told apart.
+    lists_named: bool = False
 
     def __init__(
         self,
@@ -124,6 +127,7 @@ class Context:
         self.stack = stack
         self.verified_crawler = crawler is not None and crawler.status == "verified"
         self.tail = -1
+        self.lists_named = False
 
     @property
     def logged_in(self) -> bool:

@@ -7,6 +7,11 @@ colleagues, the well known), while a harvester opens the ones on its list, most 
 site's long tail (`state.popularity`). Recruiters read many profiles of strangers too, from
 their desk; a harvester's accounts also move between networks, proxies or phones, from one
 session to the next.
+
+Where the site names the people each list and search page showed (inline integrations do,
+and a log can in its `disclosed` field), there is a second tell that needs no change of
+network: people reach a stranger's profile through a search, a list or a lookup that showed
+them, while a harvester goes straight to the people on its list, whom no page showed it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 
 from ..reasons import Later
 from ..site import Kind
-from ..state.actor import Reading
+from ..state.actor import ActorState, Reading
 from .base import Context, Detector, Settings, Signal, plural, ramp
 
 
@@ -23,12 +28,17 @@ from .base import Context, Detector, Settings, Signal, plural, ramp
 class LongTailSettings(Settings):
     """An account is flagged once it has opened `min_profiles` profiles with the site's
     popularity known, at least `share` of them in its long tail, from at least `networks`
-    networks (/24, /64). The head is the `head` share of people viewed most; popularity is
-    judged from `ready_after` profile views on, and halves every `half_life`."""
+    networks (/24, /64). Where the site names the people its list and search pages showed,
+    it is also flagged, from any network, once it has opened `unlisted_profiles` such
+    profiles, at least `unlisted_share` of them of people in the long tail that no page had
+    shown it. The head is the `head` share of people viewed most; popularity is judged from
+    `ready_after` profile views on, and halves every `half_life`."""
 
     min_profiles: float = 20
     share: float = 0.85
     networks: float = 2
+    unlisted_profiles: float = 15
+    unlisted_share: float = 0.7
     head: float = 0.1
     ready_after: float = 2000
     half_life: float = 86400
@@ -38,7 +48,7 @@ class LongTail(Detector):
     """Flags accounts whose profile views are mostly of people nobody else looks at."""
 
     name = "long_tail"
-    kinds = frozenset({Kind.PERSON})
+    kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
     needs_new_people = True
     settings_type = LongTailSettings
     durations = frozenset({"half_life"})
@@ -47,7 +57,7 @@ class LongTail(Detector):
     def check(cls, settings: Settings) -> dict[str, str]:
         """`head` and `share` are shares; popularity needs a half-life."""
         problems = {}
-        for name in ("head", "share"):
+        for name in ("head", "share", "unlisted_share"):
             value = getattr(settings, name)
             if not 0 < value < 1:
                 problems[name] = f"must be a share between 0 and 1, got {value}"
@@ -57,23 +67,63 @@ class LongTail(Detector):
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:
         account = ctx.account
-        if account is None or ctx.tail < 0 or not ctx.new_people:
+        if account is None or not ctx.new_people:
             return ()
-        reading = account.reading
-        if reading is None:
-            reading = account.reading = Reading()
-        reading.note(ctx.tail, ctx.net.key)
+        access = ctx.access
+        if access.kind != Kind.PERSON:  # a list, search or lookup page
+            if ctx.event.disclosed is not None:
+                reading = _reading_of(account)
+                for d in access.disclosures:
+                    reading.show(d.subject)
+            return ()
+        tail = ctx.tail
+        if tail < 0:
+            return ()
+        reading = _reading_of(account)
+        unlisted = tail if ctx.lists_named else 0
+        if unlisted and reading.was_shown(access.disclosures[0].subject):
+            unlisted = 0
+        reading.note(tail, ctx.net.key, unlisted)
         s: LongTailSettings = self.settings
-        profiles, tail, networks = reading.profiles, reading.tail, len(reading.networks)
-        if profiles < s.min_profiles or tail < s.share * profiles or networks < s.networks:
+        profiles = reading.profiles
+        networks = len(reading.networks)
+        reason: Later
+        if (
+            profiles >= s.min_profiles
+            and reading.tail >= s.share * profiles
+            and (networks >= s.networks)
+        ):
+            reason = Later(_tail_words, profiles, reading.tail, networks, s.head)
+            rule, least = "tail-views", s.min_profiles
+        elif (
+            ctx.lists_named
+            and profiles >= s.unlisted_profiles
+            and reading.unlisted >= s.unlisted_share * profiles
+        ):
+            reason = Later(_unlisted_words, profiles, reading.unlisted, s.head)
+            rule, least = "unlisted-views", s.unlisted_profiles
+        else:
             return ()
-        reason = Later(_tail_words, profiles, tail, networks, s.head)
-        weight = ramp(profiles, s.min_profiles, 3 * s.min_profiles, 45, 60)
-        return [self.signal("tail-views", weight, reason, "account")]
+        weight = ramp(profiles, least, 3 * least, 45, 60)
+        return [self.signal(rule, weight, reason, "account")]
+
+
+def _reading_of(account: ActorState) -> Reading:
+    reading = account.reading
+    if reading is None:
+        reading = account.reading = Reading()
+    return reading
 
 
 def _tail_words(profiles: int, tail: int, networks: int, head: float) -> str:
     return (
         f"opened {plural(profiles, 'profile')}, {tail} of them of people few others look at "
         f"(outside the {head:.0%} viewed most), from {plural(networks, 'network')}"
+    )
+
+
+def _unlisted_words(profiles: int, unlisted: int, head: float) -> str:
+    return (
+        f"opened {plural(profiles, 'profile')}, {unlisted} of them of people few others look "
+        f"at (outside the {head:.0%} viewed most) whom no search or list had shown it"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+from array import array
 from typing import Any, Final
 
 from ..events import CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
@@ -20,6 +21,7 @@ DAY: Final = 86400.0
 # Bounded containers: an actor cannot grow our memory without limit.
 MAX_EXACT_SUBJECTS = 20_000
 MAX_NETWORKS = 16  # networks an account's `Reading` remembers
+MAX_LISTED = 1000  # people shown on list pages an account's `Reading` remembers
 BLOOM_BITS: Final = 1 << 21
 MAX_SMALL_SET: Final = 256
 MAX_REASONS: Final = 8
@@ -269,23 +271,45 @@ class Extra:
 
 class Reading:
     """Whom an account reads: the profiles it first opened once the site's popularity was
-    known (`state.popularity`), those of people in the long tail, and the networks (at most
-    `MAX_NETWORKS`) it opened them from."""
+    known (`state.popularity`), those of people in the long tail, the networks (at most
+    `MAX_NETWORKS`) it opened them from, and, where the site names the people its list and
+    search pages showed, the people recently shown to it (at most `MAX_LISTED`) and how many
+    tail profiles it opened of people no page had shown it."""
 
-    __slots__ = ("profiles", "tail", "networks")
+    __slots__ = ("profiles", "tail", "networks", "unlisted", "listed", "listed_before")
 
     def __init__(self) -> None:
         self.profiles = 0
         self.tail = 0
         self.networks: list[str] = []
+        self.unlisted = 0
+        self.listed = array("I")
+        self.listed_before = array("I")
 
-    def note(self, tail: int, network: str) -> None:
-        """Count a profile first opened from `network` (`tail`: 1 if in the long tail)."""
+    def note(self, tail: int, network: str, unlisted: int = 0) -> None:
+        """Count a profile first opened from `network` (`tail`: 1 if in the long tail;
+        `unlisted`: 1 if also of a person no page had shown the account)."""
         self.profiles += 1
         self.tail += tail
+        self.unlisted += unlisted
         networks = self.networks
         if len(networks) < MAX_NETWORKS and network not in networks:
             networks.append(network)
+
+    def show(self, subject: str) -> None:
+        """Remember that a list, search or lookup page showed `subject` to the account; the
+        older half is forgotten when `MAX_LISTED` are remembered. Kept as 32-bit hashes, 4
+        bytes each (a collision can only hide an unlisted profile, never invent one)."""
+        listed = self.listed
+        listed.append(hash(subject) & 0xFFFFFFFF)
+        if len(listed) >= MAX_LISTED // 2:
+            self.listed_before = listed
+            self.listed = array("I")
+
+    def was_shown(self, subject: str) -> bool:
+        """Whether a page recently showed `subject` to the account."""
+        h = hash(subject) & 0xFFFFFFFF
+        return h in self.listed or h in self.listed_before
 
 
 class ActorState:

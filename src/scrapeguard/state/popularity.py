@@ -47,6 +47,8 @@ class Popularity:
         self.cutoff = 0
         self._recompute_at = ready_after
         self._halve_at = 0.0
+        #: Whether the site has named the people one of its list or search pages showed.
+        self.lists_named = False
 
     def view(self, subject: str, now: float) -> int:
         """Count a view of `subject`'s profile at `now`; whether the person was in the long
