@@ -59,6 +59,28 @@ def test_many_signups_from_one_network_are_flagged() -> None:
     assert hits(g, "signups") == 3
 
 
+class Hosting(NoNetworkInfo):
+    def origin(self, ip: str) -> frozenset[str]:
+        return frozenset({"datacenter"}) if ip.startswith("198.51.100.") else frozenset()
+
+
+def test_a_third_signup_from_a_hosting_network_is_flagged() -> None:
+    # People do not sign up from cloud servers: three in a day from one is a farm starting.
+    g = guard(network=Hosting())
+    decisions = signups(g, 4, net="198.51.100")
+    assert all(not d.reasons for d in decisions[:2])
+    assert (
+        "3 sign-ups in a day from network 198.51.100.0/24, a hosting network"
+        in decisions[2].reasons
+    )
+    assert decisions[2].key == "net:198.51.100.0/24"
+    # The same sign-ups from a home network wait for the network quota.
+    home = signups(g, 5, net="203.0.113")
+    assert not any(d.reasons for d in home)
+    lenient = guard("policy: {detectors: {account_farm: {hosting_signups_per_day: 5}}}", Hosting())
+    assert not any(d.reasons for d in signups(lenient, 5, net="198.51.100"))
+
+
 def test_a_few_signups_and_visits_to_the_signup_page_are_not_flagged() -> None:
     g = guard()
     # A family signs up (3 accounts); many people look at the form without submitting.

@@ -11,9 +11,13 @@ from .base import Context, Detector, Settings, Signal, plural, ramp
 
 @dataclass
 class AccountFarmSettings(Settings):
-    """Per day: sign-ups from one network, and distinct accounts used from one device/address."""
+    """Per day: sign-ups from one network, and distinct accounts used from one device/address.
+
+    People do not sign up from hosting and cloud networks, so there `hosting_signups_per_day`
+    applies instead (when it is lower)."""
 
     signups_per_day: float = 5
+    hosting_signups_per_day: float = 2
     logins_per_day: float = 30
     accounts_per_device: float = 4
     shared_factor: float = 20
@@ -32,6 +36,9 @@ class AccountFarm(Detector):
             return ()
         s: AccountFarmSettings = self.settings
         factor = s.shared_factor if ctx.shared else 1
+        signup_limit, hosting = s.signups_per_day * factor, ""
+        if "datacenter" in ctx.origin and s.hosting_signups_per_day < signup_limit:
+            signup_limit, hosting = s.hosting_signups_per_day, ", a hosting network"
         out: list[Signal] = []
         networks = [(ctx.ip, "ip"), (ctx.net, "net")]
         networks += zip(ctx.wider, ("net56", "net48"), strict=False)
@@ -39,9 +46,9 @@ class AccountFarm(Detector):
             x = actor.more()
             signups = x.signups.value(ctx.now, DAY) if x.signups else 0.0
             logins = x.logins.value(ctx.now, DAY) if x.logins else 0.0
-            if signups > s.signups_per_day * factor:
-                reason = f"{plural(signups, 'sign-up')} in a day from {_where(actor)}"
-                weight = ramp(signups / (s.signups_per_day * factor), 1, 5, 50, 90)
+            if signups > signup_limit:
+                reason = f"{plural(signups, 'sign-up')} in a day from {_where(actor)}{hosting}"
+                weight = ramp(signups / signup_limit, 1, 5, 50, 90)
                 out.append(self.signal("signups", weight, reason, scope))
                 break
             if logins > s.logins_per_day * factor:
