@@ -130,7 +130,10 @@ def starlette_app(inline: Inline) -> Any:
 
     async def search(request: Request) -> JSONResponse:
         account(request)
-        return JSONResponse(_search(protection(request), dict(request.query_params)))
+        query = dict(request.query_params)
+        if request.method == "POST":  # the search form may post its terms
+            query.update({k: str(v) for k, v in (await request.form()).items()})
+        return JSONResponse(_search(protection(request), query))
 
     async def signup(request: Request) -> PlainTextResponse:
         form = await request.form()
@@ -151,7 +154,7 @@ def starlette_app(inline: Inline) -> Any:
             Route("/", home),
             Route("/u/{name}", profile),
             Route("/api/users/{name}", profile),
-            Route("/search", search),
+            Route("/search", search, methods=["GET", "POST"]),
             Route("/signup", signup, methods=["POST"]),
             Route("/webhooks/github", webhook, methods=["POST"]),
             Route("/boom", boom),
@@ -184,10 +187,10 @@ def flask_app(inline: Inline) -> Any:
         account()
         return jsonify(_profile(protection(request), name))
 
-    @app.get("/search")
+    @app.route("/search", methods=["GET", "POST"])
     def search() -> Any:
         account()
-        return jsonify(_search(protection(request), dict(request.args)))
+        return jsonify(_search(protection(request), dict(request.values)))
 
     @app.post("/signup")
     def signup() -> str:
@@ -222,9 +225,12 @@ def _django_urls() -> list[Any]:
         account(request)
         return JsonResponse(_profile(protection(request), name))
 
+    @csrf_exempt
     def search(request: HttpRequest) -> JsonResponse:
         account(request)
-        return JsonResponse(_search(protection(request), request.GET.dict()))
+        return JsonResponse(
+            _search(protection(request), {**request.GET.dict(), **request.POST.dict()})
+        )
 
     @csrf_exempt
     def signup(request: HttpRequest) -> HttpResponse:

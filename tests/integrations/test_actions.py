@@ -237,11 +237,25 @@ def test_challenge_is_solved_once_and_the_pass_lets_the_visitor_through(make: Ma
     assert c.get("/u/alice", SCRAPER).status == 403
 
 
-def test_a_challenge_never_replaces_a_post_or_a_webhook(make: MakeClient) -> None:
+def test_a_challenge_never_replaces_a_webhook_or_a_form_that_discloses_nobody(
+    make: MakeClient,
+) -> None:
     c = make()
     hold(c.inline, "challenge")
     assert c.post("/webhooks/github", SCRAPER, "payload").text == "hook ok: payload"
     assert c.post("/signup", SCRAPER, {"account": "new-1"}).text == "welcome"
+
+
+def test_a_challenged_client_cannot_carry_on_through_a_post_that_discloses_people(
+    make: MakeClient,
+) -> None:
+    # A search or lookup posted as a form or a GraphQL query discloses people as a GET does.
+    c = make()
+    assert "al3" in c.post("/search", PERSON, {"q": "al"}).text
+    hold(c.inline, "challenge")
+    posted = c.post("/search", SCRAPER, {"q": "al"}, {"accept": "application/json"})
+    assert posted.status == 403
+    assert "al3" not in posted.text and posted.json()["error"] == "challenge"
 
 
 def test_sign_ups_reported_by_the_app_feed_account_farm_detection(make: MakeClient) -> None:

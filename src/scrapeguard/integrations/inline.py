@@ -45,6 +45,8 @@ log = logging.getLogger("scrapeguard")
 decision_log = logging.getLogger("scrapeguard.decisions")
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+#: Routes whose answer discloses people, whatever the method.
+PERSONAL_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
 #: The fields a decoy fills with canary values, in the order of `Canary.email`, `.phone`.
 CANARY_FIELDS: tuple[str, str] = ("email", "phone")
 #: Actions that answer the request instead of the app.
@@ -387,8 +389,12 @@ class Inline:
         return pages.blocked(decision.reference, self.settings.appeal, p.json)
 
     def _challengeable(self, e: RequestEvent) -> bool:
-        """Never swap a POST body or a webhook or OAuth callback for a challenge page."""
-        return e.method in SAFE_METHODS and not self._exempt.match(e.path)
+        """Whether a challenge may answer `e`: never on a webhook or OAuth callback; a POST
+        (or other unsafe method) only on a route that discloses people (a search form, a
+        contact lookup, a GraphQL query), never a form that only changes something."""
+        if self._exempt.match(e.path):
+            return False
+        return e.method in SAFE_METHODS or self.guard.site.classify(e).kind in PERSONAL_KINDS
 
     def _wants_json(self, path: str, headers: Mapping[str, str]) -> bool:
         if self._api.match(path):
