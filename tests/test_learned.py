@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -207,6 +208,15 @@ def test_train_command_writes_a_model_that_show_describes(
     args = ["--seeds", "4", "--hours", "1", "--scale", "0.2", "--size", "300"]
     assert main(["model", "train", *args, "--out", str(out)]) == 0
     assert load_model(str(out)).description == "trained on simulated traffic (seed 4)"
+    # Simulated traffic is learned twice: as an inline integration reports it, naming the
+    # people on each page of people, and as a plain log, which cannot.
+    trained = capsys.readouterr().out
+    found = re.search(r"seed 4: ([\d,]+) session snapshots", trained)
+    assert found is not None
+    snapshots = int(found[1].replace(",", ""))
+    assert "seed 4: the same, as a plain log that names nobody on a list" in trained
+    rows = json.loads(out.read_text())["trained_on"]
+    assert sum(c["rows"] for c in rows.values()) == 2 * snapshots
     assert main(["model", "show", str(out)]) == 0
     shown = capsys.readouterr().out
     assert "boosted trees" in shown and "assets_per_page" in shown

@@ -80,9 +80,10 @@ def test_a_listed_person_whose_profile_is_opened_counts_in_full(guard_on: GuardO
     assert s is not None
     assert s.distinct_people == 20  # the people themselves, each once
     assert s.people_hour == pytest.approx(20 * 0.2 + 10)
-    assert s.profile_repeats == 10  # their data had been seen (listed) before
+    assert s.profile_repeats == 0  # listed is not opened: each was a first view
     run(g, [event(40, "203.0.113.9", "/u/member3"), replace(page, time=41)])
     assert s.people_hour == pytest.approx(20 * 0.2 + 10)  # nothing new: nothing more
+    assert s.profile_repeats == 1  # member3's profile, opened again
     run(g, [event(50, "203.0.113.9", "/u/stranger")])
     assert (s.distinct_people, s.people_hour) == (21, pytest.approx(20 * 0.2 + 11))
 

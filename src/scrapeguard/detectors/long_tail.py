@@ -55,7 +55,7 @@ class LongTail(Detector):
 
     @classmethod
     def check(cls, settings: Settings) -> dict[str, str]:
-        """`head` and `share` are shares; popularity needs a half-life."""
+        """`head`, `share` and `unlisted_share` are shares; popularity needs a half-life."""
         problems = {}
         for name in ("head", "share", "unlisted_share"):
             value = getattr(settings, name)
@@ -85,13 +85,12 @@ class LongTail(Detector):
             unlisted = 0
         reading.note(tail, ctx.net.key, unlisted)
         s: LongTailSettings = self.settings
-        profiles = reading.profiles
-        networks = len(reading.networks)
+        profiles, networks = reading.profiles, len(reading.networks)
         reason: Later
         if (
             profiles >= s.min_profiles
             and reading.tail >= s.share * profiles
-            and (networks >= s.networks)
+            and networks >= s.networks
         ):
             reason = Later(_tail_words, profiles, reading.tail, networks, s.head)
             rule, least = "tail-views", s.min_profiles

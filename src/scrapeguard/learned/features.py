@@ -27,7 +27,7 @@ FEATURES: dict[str, str] = {
     "unreferred_share": "share of pages requested without a referer",
     "error_share": "share of pages answered with an error status",
     "personal_share": "share of pages that disclosed people's data",
-    "repeat_share": "share of profile views of a person seen before",
+    "repeat_share": "share of profile views of a person whose profile was opened before",
     "people_per_page": "distinct people disclosed per page (log)",
     "sequential_share": "longest run of consecutive profile ids, per profile view",
     "agent_changes": "times the user agent changed (log)",

@@ -536,7 +536,7 @@ class ActorState:
         self.subjects = seen
         if access.kind == Kind.PERSON:
             self.profile_views += 1
-            if not new:
+            if not counted:  # opened in full before; a person only listed before is no repeat
                 self.profile_repeats += 1
         self.distinct += new
         if counted:

@@ -169,7 +169,7 @@ for a = 1, #KEYS / 4 do
         v[FRESH] = fresh
         if string.find(flags, 'V', 1, true) then
           v[VIEWS] = v[VIEWS] + 1
-          if new == 0 then v[REPEATS] = v[REPEATS] + 1 end
+          if fresh == 0 then v[REPEATS] = v[REPEATS] + 1 end  -- opened before, not just listed
         end
         v[DISTINCT] = v[DISTINCT] + new
         if fresh > 0 then
