@@ -49,13 +49,20 @@ def reading(
     return out
 
 
+def first_flagged(decisions: list[Decision], words: str, index: int) -> Decision:
+    """The first decision whose reasons contain `words`, checked to be the `index`-th and a
+    challenge."""
+    flagged = [i for i, d in enumerate(decisions) if any(words in r for r in d.reasons)]
+    assert flagged and flagged[0] == index
+    first = decisions[index]
+    assert first.enforced == "challenge"
+    return first
+
+
 def test_an_account_reading_the_tail_from_changing_networks_is_challenged() -> None:
     g = site()
     decisions = reading(g, "mallory", range(2000, 2030), ("203.0.113.5", "198.51.100.9"))
-    flagged = [i for i, d in enumerate(decisions) if any("few others" in r for r in d.reasons)]
-    assert flagged and flagged[0] == 19  # the 20th profile
-    first = decisions[19]
-    assert first.enforced == "challenge"
+    first = first_flagged(decisions, "few others", 19)  # the 20th profile
     assert first.key == "account:mallory"
     assert (
         "opened 20 profiles, 20 of them of people few others look at (outside the 10% viewed "
@@ -98,10 +105,7 @@ def test_an_account_opening_tail_profiles_no_page_showed_it_is_challenged_from_o
     # the account goes straight to the people on its list.
     g = site()
     decisions = searching(g, "harvester", range(2000, 2030), listed=False)
-    flagged = [i for i, d in enumerate(decisions) if any("had shown it" in r for r in d.reasons)]
-    assert flagged and flagged[0] == 14  # the 15th profile
-    first = decisions[14]
-    assert first.enforced == "challenge"
+    first = first_flagged(decisions, "had shown it", 14)  # the 15th profile
     assert first.key == "account:harvester"
     assert (
         "opened 15 profiles, 15 of them of people few others look at (outside the 10% viewed "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from inline_apps import BROWSER, CONFIG, PROXY, SECRET, Clock
@@ -47,11 +48,11 @@ class Ledger:
         self.withheld.append(withheld)
 
 
-def build(degrade_fields: list[str]) -> tuple[Inline, Ledger]:
+def build(
+    degrade_fields: list[str], thresholds: str = "{block: 85, decoy: 95}"
+) -> tuple[Inline, Ledger]:
     policy = (
-        "policy:\n"
-        f"  degrade_fields: [{', '.join(degrade_fields)}]\n"
-        "  thresholds: {block: 85, decoy: 95}\n"
+        f"policy:\n  degrade_fields: [{', '.join(degrade_fields)}]\n  thresholds: {thresholds}\n"
     )
     text = CONFIG.replace("MODE", "enforce").replace("ON_ERROR", "open")
     text = text.replace("policy:\n", policy, 1)
@@ -105,3 +106,37 @@ def test_no_real_value_of_a_withheld_field_is_served(
             assert inline.canaries.trace(value)[0].actor == f"ip:{SCRAPER}"
         if field not in degrade_fields and field not in ("email", "phone"):
             assert value == real(field)
+
+
+@pytest.mark.parametrize(
+    ("action", "thresholds"), [("degrade", "{degrade: 40}"), ("decoy", "{block: 40, decoy: 40}")]
+)
+def test_the_request_that_crosses_into_degrade_or_decoy_is_not_sent_as_rendered(
+    action: str, thresholds: str
+) -> None:
+    # The app renders a page before the engine decides on it: when that decision is the first
+    # degrade or decoy, the page shows what they withhold and must not go out.
+    inline, ledger = build(["email", "phone"], thresholds)
+    clock = inline.guard.clock
+    assert isinstance(clock, Clock)
+    headers = {"x-forwarded-for": SCRAPER, "user-agent": "python-requests/2.32.3"}
+    crossing = None
+    for i in range(30):
+        clock.now += 1.0
+        name = f"user{i}"
+        p = inline.begin("GET", f"/u/{name}", "", headers, PROXY)
+        p.filter({"name": name, "email": f"{name}@people.example.net"}, name)
+        p.disclose(name, ["name", "email"])
+        answer = inline.finish(p, 200)
+        if p.decision is not None and p.decision.enforced == action:
+            crossing = answer
+            break
+        assert answer is None
+    assert crossing is not None and crossing.status == 429, "the crossing page was sent"
+    assert len(ledger.withheld) == i  # every request before it disclosed; it did not
+    clock.now += 1.0
+    p = inline.begin("GET", "/u/alice", "", headers, PROXY)
+    served = p.filter({"name": "alice", "email": "alice@people.example.net"}, "alice")
+    p.disclose("alice", ["name", "email"])
+    assert inline.finish(p, 200) is None  # shaped before the app ran: sent
+    assert served.get("email") != "alice@people.example.net"

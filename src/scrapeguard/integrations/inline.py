@@ -330,7 +330,24 @@ class Inline:
             p.headers.extend(self._partner_headers(decision))
         if access.kind == Kind.STATIC:
             return None
-        return self._answer(p, decision)
+        answer = self._answer(p, decision)
+        if answer is None and self._rendered_in_full(p, access, decision):
+            # The app rendered this page before the request crossed into degrade or decoy: it
+            # shows what they withhold, so it is not sent; the next request is shaped.
+            return pages.throttled(1, p.json)
+        return answer
+
+    def _rendered_in_full(self, p: Protection, access: Access, decision: Decision) -> bool:
+        """Whether the app's page shows fields that `decision` (degrade or decoy) withholds,
+        because the decision came after the app rendered it unshaped."""
+        action = decision.enforced
+        if action == "degrade" and not p.hidden_fields:
+            withheld = self.guard.policy.degrade_fields
+        elif action == "decoy" and not p.decoy:
+            withheld = self.guard.policy.degrade_fields.union(CANARY_FIELDS)
+        else:
+            return False
+        return any(not withheld.isdisjoint(d.fields) for d in access.disclosures)
 
     def _record(self, p: Protection, access: Access, decision: Decision, served: bool) -> None:
         """Keep the decision, and who received whose data, in the store (queued)."""
