@@ -186,7 +186,9 @@ def test_log_lines_parse_through_the_ingest(
         assert ev.account_created == r.account_created
         assert ev.extra.get("http_accept", "") == r.accept
         # A page of people names whom it listed, as the site reports inline; others do not.
-        pages_of_people = r.path in ("/directory", "/search") or r.path.endswith("/followers")
+        pages_of_people = r.path in ("/directory", "/search", "/find") or r.path.endswith(
+            "/followers"
+        )
         if pages_of_people and r.status == 200:
             assert ev.disclosed is not None
             assert [d.subject for d in ev.disclosed] == [

@@ -84,14 +84,17 @@ def test_an_account_reading_whom_others_read_is_not_flagged() -> None:
     assert not any("few others" in r for d in decisions for r in d.reasons)
 
 
-def searching(g: Guard, account: str, people: range, listed: bool) -> list[Decision]:
+def searching(
+    g: Guard, account: str, people: range, listed: bool, unnamed: int = -1
+) -> list[Decision]:
     """`account` opens the profiles of `people` from one desk, each after a search on a site
-    that names whom its result pages show; the results list the person when `listed`."""
+    that names whom its result pages show (all but the `unnamed`-th); the results list the
+    person when `listed`."""
     out, t, ip = [], 0.0, "198.51.100.20"
     for i, person in enumerate(people):
         extra = {"account_created": OLD_ACCOUNT} if i == 0 else {}
         shown = (f"user{person}",) if listed else (f"user{person + 5000}",)
-        results = tuple(Disclosure(subject) for subject in shown)
+        results = None if i == unnamed else tuple(Disclosure(subject) for subject in shown)
         page = f"/search?q=term{i}"
         g.decide(event(t, ip, page, account=account, session=account, disclosed=results, **extra))
         t += GAPS[i % len(GAPS)]
@@ -118,6 +121,15 @@ def test_an_account_opening_the_people_its_searches_showed_is_not_flagged() -> N
     g = site()
     decisions = searching(g, "recruiter", range(2000, 2060), listed=True)
     assert not any("few others" in r for d in decisions for r in d.reasons)
+
+
+def test_whom_an_account_was_shown_is_unknown_once_a_page_of_people_named_nobody() -> None:
+    # A site that names the people of some pages only: after a page that named nobody, a
+    # profile opened may have been on it, so the account is not judged by what it was shown.
+    g = site()
+    searching(g, "someone", range(3000, 3002), listed=True)  # the site names its lists
+    decisions = searching(g, "harvester", range(2000, 2030), listed=False, unnamed=3)
+    assert not any("had shown it" in r for d in decisions for r in d.reasons)
 
 
 def test_an_account_remembers_the_people_recently_shown_to_it_within_a_bound() -> None:

@@ -74,8 +74,8 @@ def url(path: str, query: str = "") -> str:
 @dataclass(frozen=True, slots=True)
 class Response:
     """The site's answer: status, body bytes, the people the page shows, whether a next
-    page exists, and whether it is a page of people (directory, search, followers), whose
-    members only the site can name."""
+    page exists, and whether it is a page of people (directory, search, followers, a lookup's
+    answer), whose members only the site can name."""
 
     status: int
     bytes: int
@@ -174,11 +174,12 @@ class Site:
         if path == "/find":
             contact = parse_qs(query).get("q", [""])[0].strip()
             if not contact:
-                return Response(200, 951 + chrome)  # the form alone
+                return Response(200, 951 + chrome, listing=True)  # the form alone: nobody
             hit = self.directory.lookup(contact)
             if hit is None:
                 return Response(404, 1_012 + chrome + len(contact))
-            return Response(200, 980 + chrome + len(contact) + _cards((hit,), 28), (hit,))
+            size = 980 + chrome + len(contact) + _cards((hit,), 28)
+            return Response(200, size, (hit,), listing=True)
         if path == "/signup":
             if method != "POST":
                 return Response(200, 1_263 + chrome)

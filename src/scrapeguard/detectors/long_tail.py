@@ -71,10 +71,11 @@ class LongTail(Detector):
             return ()
         access = ctx.access
         if access.kind != Kind.PERSON:  # a list, search or lookup page
-            if ctx.event.disclosed is not None:
-                reading = _reading_of(account)
-                for d in access.disclosures:
-                    reading.show(d.subject)
+            reading = _reading_of(account)
+            if ctx.event.disclosed is None:  # whom it showed is unknown: so is what was unlisted
+                reading.unnamed = True
+            for d in ctx.event.disclosed or ():
+                reading.show(d.subject)
             return ()
         tail = ctx.tail
         if tail < 0:
@@ -96,6 +97,7 @@ class LongTail(Detector):
             rule, least = "tail-views", s.min_profiles
         elif (
             ctx.lists_named
+            and not reading.unnamed
             and profiles >= s.unlisted_profiles
             and reading.unlisted >= s.unlisted_share * profiles
         ):

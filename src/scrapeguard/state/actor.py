@@ -274,9 +274,10 @@ class Reading:
     known (`state.popularity`), those of people in the long tail, the networks (at most
     `MAX_NETWORKS`) it opened them from, and, where the site names the people its list and
     search pages showed, the people recently shown to it (at most `MAX_LISTED`) and how many
-    tail profiles it opened of people no page had shown it."""
+    tail profiles it opened of people no page had shown it (meaningless once a page of people
+    it opened named nobody: `unnamed`)."""
 
-    __slots__ = ("profiles", "tail", "networks", "unlisted", "listed", "listed_before")
+    __slots__ = ("profiles", "tail", "networks", "unlisted", "listed", "listed_before", "unnamed")
 
     def __init__(self) -> None:
         self.profiles = 0
@@ -285,6 +286,8 @@ class Reading:
         self.unlisted = 0
         self.listed = array("I")
         self.listed_before = array("I")
+        #: A list, search or lookup page whose people were not named reached the account.
+        self.unnamed = False
 
     def note(self, tail: int, network: str, unlisted: int = 0) -> None:
         """Count a profile first opened from `network` (`tail`: 1 if in the long tail;
