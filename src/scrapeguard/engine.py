@@ -36,7 +36,7 @@ from .events import (
 )
 from .policy import RANK, Limit, Policy
 from .reasons import Later, Words, words
-from .site import Access, Kind, SiteModel
+from .site import LISTING_KINDS, PEOPLE_KINDS, Access, Kind, SiteModel
 from .state import MemoryState
 from .state.actor import ActorState
 from .state.popularity import Popularity
@@ -49,9 +49,7 @@ CHALLENGE_RANK: Final = RANK["challenge"]
 ACTION_COUNTERS: Final = {a: (f"action/{a}/issued", f"action/{a}/simulated") for a in RANK}
 WARM_UP_ADDRESS = "192.0.2.1"
 WARM_UP_CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-SIGNATURE_KINDS: Final = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.STATIC})
-#: Routes that show people a client may then open: named, they tell `long_tail` who was shown.
-LISTING_KINDS: Final = frozenset({Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
+SIGNATURE_KINDS: Final = PEOPLE_KINDS | {Kind.STATIC}
 #: The rule of the weightless signal that says why looks acted (`Guard._told`).
 TELLS_RULE = "policy/traits-act-after"
 #: Page assets count as seen until this many pages went by with fewer than one asset request
@@ -466,9 +464,9 @@ class Guard:
             if access.kind == Kind.PERSON:
                 if access.disclosures:
                     ctx.tail = popularity.view(access.disclosures[0].subject, now)
+                ctx.lists_named = popularity.lists_named
             elif event.disclosed is not None and access.kind in LISTING_KINDS:
                 popularity.lists_named = True
-            ctx.lists_named = popularity.lists_named
         signals: list[Signal] = []
         always, with_people = self._dispatch[access.kind]
         for detector in always:

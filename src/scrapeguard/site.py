@@ -34,6 +34,12 @@ class Kind:
     ALL: Final = (PERSON, LIST, SEARCH, LOOKUP, SIGNUP, LOGIN, STATIC, TRAP, ROBOTS, OTHER)
 
 
+#: Routes whose answer discloses people: one person's page, or a page of people.
+PEOPLE_KINDS: Final = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
+#: Routes that show people a client may then open: every route of people but a person's own.
+LISTING_KINDS: Final = frozenset({Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
+
+
 @dataclass(slots=True)
 class Access:
     """What one request touched, as the site model understands it."""

@@ -77,8 +77,9 @@ class Context:
     #: For a profile: 1 when the person is in the long tail of the site's attention, 0 in
     #: its head, -1 when not judged (`state.popularity`; set by the engine).
     tail: int = -1
-    #: Whether the site names the people its list and search pages show (inline, or a log's
-    #: `disclosed` field), so that a profile no page showed the client can be told apart.
+    #: For a profile: whether the site names the people its list and search pages show
+    #: (inline, or a log's `disclosed` field), so that a profile no page showed the client can
+    #: be told apart (set by the engine).
     lists_named: bool = False
 
     def __init__(

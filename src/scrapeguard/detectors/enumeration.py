@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from ..reasons import Later
-from ..site import Kind
+from ..site import PEOPLE_KINDS, Kind
 from ..state.actor import SHORT_TERM
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
@@ -50,7 +50,7 @@ class Enumeration(Detector):
     contact-point lookups that mostly miss."""
 
     name = "enumeration"
-    kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
+    kinds = PEOPLE_KINDS
     settings_type = EnumerationSettings
 
     def evaluate(self, ctx: Context) -> list[Signal] | tuple[()]:

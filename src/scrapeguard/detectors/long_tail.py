@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..reasons import Later
-from ..site import Kind
+from ..site import PEOPLE_KINDS, Kind
 from ..state.actor import ActorState, Reading
 from .base import Context, Detector, Settings, Signal, plural, ramp
 
@@ -48,7 +48,7 @@ class LongTail(Detector):
     """Flags accounts whose profile views are mostly of people nobody else looks at."""
 
     name = "long_tail"
-    kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
+    kinds = PEOPLE_KINDS
     needs_new_people = True
     settings_type = LongTailSettings
     durations = frozenset({"half_life"})

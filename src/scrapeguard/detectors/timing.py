@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from ..reasons import Later
-from ..site import Kind
+from ..site import PEOPLE_KINDS, Kind
 from .base import Context, Detector, Settings, Signal, plural, ramp, thousands
 
 
@@ -33,7 +33,7 @@ class Timing(Detector):
 
     name = "timing"
     traits = frozenset({"regular", "no-pause", "no-sleep"})
-    kinds = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP, Kind.TRAP})
+    kinds = PEOPLE_KINDS | {Kind.TRAP}
     settings_type = TimingSettings
     durations = frozenset({"no_sleep_max_gap"})
 

@@ -35,7 +35,7 @@ from ..enforce.settings import EnforceSettings, globs_regex
 from ..engine import ALLOW, Decision, Guard
 from ..events import MAX_AGENT_CHARS, Disclosure, RequestEvent, ledger_actors
 from ..netinfo import PublishedNetworkInfo
-from ..site import Access, Kind
+from ..site import PEOPLE_KINDS, Access, Kind
 from ..state import RedisState
 from ..terminal import json_line, printable
 from .clientaddr import ClientAddress
@@ -45,8 +45,6 @@ log = logging.getLogger("scrapeguard")
 decision_log = logging.getLogger("scrapeguard.decisions")
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-#: Routes whose answer discloses people, whatever the method.
-PERSONAL_KINDS = frozenset({Kind.PERSON, Kind.LIST, Kind.SEARCH, Kind.LOOKUP})
 #: The fields a decoy fills with canary values, in the order of `Canary.email`, `.phone`.
 CANARY_FIELDS: tuple[str, str] = ("email", "phone")
 #: Actions that answer the request instead of the app.
@@ -411,7 +409,7 @@ class Inline:
         contact lookup, a GraphQL query), never a form that only changes something."""
         if self._exempt.match(e.path):
             return False
-        return e.method in SAFE_METHODS or self.guard.site.classify(e).kind in PERSONAL_KINDS
+        return e.method in SAFE_METHODS or self.guard.site.classify(e).kind in PEOPLE_KINDS
 
     def _wants_json(self, path: str, headers: Mapping[str, str]) -> bool:
         if self._api.match(path):
