@@ -182,8 +182,8 @@ def test_a_step_between_two_letter_terms_is_a_sign_that_acts_with_another() -> N
     assert not any("letter by letter" in r for r in reasons(prefixes))
     hosted = Guard(site=site(), policy=Policy(), network=PublishedNetworkInfo())
     decisions = decide_all(hosted, paced(["/search?q=aa", "/search?q=ab"], ip="5.9.147.222"))
-    assert [d.action for d in decisions] == ["allow", "challenge"]
-    assert "5.9.147.222 belongs to a hosting or cloud network" in " ".join(decisions[1].reasons)
+    assert [d.action for d in decisions] == ["allow", "throttle"]
+    assert "from 5.9.147.222, a hosting or cloud network" in " ".join(decisions[1].reasons)
     off = guard("policy: {detectors: {enumeration: {two_letter_step: 0}}}")
     assert not any("letter by letter" in r for r in reasons(decide_all(off, two)))
 

@@ -18,6 +18,7 @@ from scrapeguard.policy import Policy, policy_from_document
 TAGS = {
     "185.220.101.4": frozenset({"tor"}),
     "203.0.113.60": frozenset({"datacenter"}),
+    "203.0.113.61": frozenset({"datacenter"}),
     "198.51.100.60": frozenset({"vpn"}),
     "100.64.20.20": frozenset({"shared:cgnat"}),
 }
@@ -176,3 +177,32 @@ def test_a_hosting_address_acts_once_a_browser_there_took_ten_people_not_a_decla
     crawled = [crawler.decide(e) for e in (replace(e, user_agent=bot) for e in people)]
     assert any("publishes no ranges" in r for r in crawled[-1].reasons)
     assert {d.enforced for d in crawled} == {"allow"}  # its own quota answers for it
+
+
+TERMS = ("anna", "smith", "jones", "maria")
+
+
+def test_lists_asked_for_from_a_hosting_network_are_challenged_once_it_took_ten_people() -> None:
+    # Each search page shows 20 people, counted at a fifth: the third takes it past ten.
+    text = "policy: {mode: enforce, detectors: {model: {enabled: false}}}"
+    hosted, home = guard(text), guard(text)
+    searches = [event(i * 20.0, "203.0.113.60", f"/search?q={q}") for i, q in enumerate(TERMS)]
+    decisions = [hosted.decide(e) for e in searches]
+    assert [d.enforced for d in decisions] == ["allow", "allow", "challenge", "challenge"]
+    assert decisions[2].reasons[0] == (
+        "asked for a list of people from 203.0.113.60, a hosting or cloud network"
+    )
+    at_home = [home.decide(replace(e, ip="192.0.2.60")) for e in searches]
+    assert {d.enforced for d in at_home} == {"allow"}
+    # A profile from there weighs as before: one person is not a list.
+    assert hosted.decide(event(99, "203.0.113.61", "/u/alice")).score == 15
+
+
+def test_the_hosting_list_rule_can_be_turned_off() -> None:
+    g = guard(
+        "policy: {mode: enforce, detectors: {model: {enabled: false},"
+        " origin: {datacenter_list_weight: 0}}}"
+    )
+    searches = [event(i * 20.0, "203.0.113.60", f"/search?q={q}") for i, q in enumerate(TERMS)]
+    assert {g.decide(e).enforced for e in searches} == {"allow"}
+    assert hits(g, "datacenter") == 4 and hits(g, "datacenter-list") == 0
