@@ -132,6 +132,27 @@ def test_a_headless_browser_is_named() -> None:
     assert d.reasons[0].startswith("headless browser (Mozilla/5.0 (X11; Linux x86_64)")
 
 
+def test_a_declared_headless_browser_collecting_people_is_stopped_within_ten() -> None:
+    """HeadlessChrome says it is driven by a program: a link preview reads a page, not ten
+    people's profiles or their follower lists."""
+    g = guard()
+    decisions = decide_all(
+        g,
+        (event(i * 20.0, "198.51.100.87", f"/u/user{i}", user_agent=HEADLESS) for i in range(60)),
+    )
+    actions = [d.action for d in decisions]
+    assert set(actions[:9]) == {"allow"} and actions[9] == "challenge"
+    assert decisions[9].reasons[0].startswith("headless browser (Mozilla/5.0 (X11; Linux")
+    assert decisions[9].reasons[0].endswith("that received the data of 10 people")
+    assert actions[-1] == "block"
+    off = guard("policy: {detectors: {automation: {headless_people: 0}}}")
+    runs = decide_all(
+        off,
+        (event(i * 20.0, "198.51.100.87", f"/u/user{i}", user_agent=HEADLESS) for i in range(60)),
+    )
+    assert hits(off, "headless-collecting") == 0 and runs[-1].action != "block"
+
+
 def test_a_browser_without_accept_headers_is_flagged() -> None:
     g = guard()
     d = g.decide(event(0, "203.0.113.84", "/u/alice", headers={"user-agent": BROWSER}))

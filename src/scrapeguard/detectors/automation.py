@@ -49,6 +49,9 @@ class AutomationSettings(Settings):
     # that collect under an agreement are allow-listed): people counted as quotas count them.
     client_library_people: float = 10
     headless_weight: float = 35
+    # The same for a browser that says it is driven by a program (HeadlessChrome, Puppeteer):
+    # a link preview or a screenshot reads a page or two, not the data of ten people.
+    headless_people: float = 10
     empty_agent_weight: float = 30
     missing_headers_weight: float = 30
     no_assets_pages: float = 30
@@ -103,10 +106,11 @@ class Automation(Detector):
                 weight = s.empty_agent_weight
             people = p.counted_people
             reason: Words = what
-            if rule == "client-library" and people >= s.client_library_people:
-                rule = "client-library-collecting"
+            least = s.client_library_people if rule == "client-library" else s.headless_people
+            if rule != "empty-agent" and least and people >= least:
+                rule += "-collecting"
                 reason = Later(_collecting_words, what, p.distinct_people)
-                weight = ramp(people, s.client_library_people, 5 * s.client_library_people, 45, 90)
+                weight = ramp(people, least, 5 * least, 45, 90)
             out.append(self.signal(rule, weight, reason, scope))
         headers = event.headers
         if headers is not None and browser:
