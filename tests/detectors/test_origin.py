@@ -20,6 +20,7 @@ TAGS = {
     "203.0.113.60": frozenset({"datacenter"}),
     "203.0.113.61": frozenset({"datacenter"}),
     "198.51.100.60": frozenset({"vpn"}),
+    "198.51.100.61": frozenset({"vpn", "datacenter"}),
     "100.64.20.20": frozenset({"shared:cgnat"}),
 }
 
@@ -192,8 +193,9 @@ def test_lists_asked_for_from_a_hosting_network_are_challenged_once_it_took_ten_
     assert decisions[2].reasons[0] == (
         "asked for a list of people from 203.0.113.60, a hosting or cloud network"
     )
-    at_home = [home.decide(replace(e, ip="192.0.2.60")) for e in searches]
-    assert {d.enforced for d in at_home} == {"allow"}
+    for ip in ("192.0.2.60", "198.51.100.61"):  # a home; a VPN's exit in a hosting network
+        elsewhere = [home.decide(replace(e, ip=ip)) for e in searches]
+        assert {d.enforced for d in elsewhere} == {"allow"}, ip
     # A profile from there weighs as before: one person is not a list.
     assert hosted.decide(event(99, "203.0.113.61", "/u/alice")).score == 15
 

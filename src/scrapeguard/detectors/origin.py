@@ -41,9 +41,13 @@ class Origin(Detector):
         if "tor" in origin:
             return [self.signal("tor", s.tor_weight, f"{ip} is a Tor exit node", "ip")]
         if "datacenter" in origin:
-            if ctx.access.kind in LISTING_KINDS and s.datacenter_list_weight:
+            if (
+                ctx.access.kind in LISTING_KINDS
+                and s.datacenter_list_weight
+                and "vpn" not in origin
+            ):
                 # Lists of people are where harvesting pays; people rarely browse from a
-                # cloud, and a scraper there gets its first pages in full otherwise.
+                # cloud (but a VPN's exits are in one: people use VPNs for their privacy).
                 reason = f"asked for a list of people from {ip}, a hosting or cloud network"
                 return [self.signal("datacenter-list", s.datacenter_list_weight, reason, "ip")]
             reason = f"{ip} belongs to a hosting or cloud network, not a home or mobile one"
