@@ -21,6 +21,7 @@ from scrapeguard.demo.evaluate import (
     evaluate,
     format_table,
     read_truth,
+    refused,
     result_document,
     stop_index,
 )
@@ -134,7 +135,8 @@ def test_actions_are_stops_or_not_and_people_are_counted_only_when_served() -> N
     s = unit(r, "s")
     assert (s.requests, s.stopped, s.requests_to_stop) == (20, True, 7)  # from the first block
     assert (s.blocked, s.challenged) == (True, False)
-    assert s.people_served == 5  # allow, degrade, cap, allow, allow; the last one seen before
+    # allow, degrade, allow, allow (the last one seen before); a capped page shows nobody
+    assert s.people_served == 4
     assert (unit(r, "h1").blocked, unit(r, "h1").challenged) == (False, False)
     assert (unit(r, "h2").blocked, unit(r, "h2").challenged) == (False, True)
     assert (unit(r, "h3").blocked, unit(r, "h3").challenged) == (True, False)
@@ -174,9 +176,14 @@ def test_a_real_guard_stops_a_scraper_spares_a_reader_and_scores_a_campaign_as_o
     }
     r = run(enforcing(), pairs, actors)
 
-    # What the engine did, seen through a twin guard given the same requests.
+    # What the engine did, seen through a twin guard given the same requests, each refused
+    # as inline when a decision in force stops it.
     twin = enforcing()
-    stops = [twin.evaluate(e)[1].action in BLOCKING | CHALLENGING for e, _ in pairs]
+    stops = []
+    for e, _ in pairs:
+        held = twin.held(e).enforced
+        seen = refused(e, held) if held in BLOCKING | CHALLENGING else e
+        stops.append(twin.evaluate(seen)[1].action in BLOCKING | CHALLENGING)
     mine = [i for i, (_, label) in enumerate(pairs) if label == "scraper"]
     scraper_stops = [stops[i] for i in mine]
     served = {pairs[i][0].path for i in mine if not stops[i]}
@@ -203,6 +210,53 @@ def test_a_real_guard_stops_a_scraper_spares_a_reader_and_scores_a_campaign_as_o
     assert r.classes["naive"].recall == 1.0 and r.classes["naive"].precision == 1.0
     assert r.classes["distributed"].recall == 1.0 and r.classes["distributed"].linked == 1
     assert r.lines == len(pairs)
+
+
+def test_a_stopped_client_adds_no_people_to_its_counts_or_its_network_as_inline() -> None:
+    """The simulator logs every request as served. Inline, a request refused before the app
+    ran shows nobody: a blocked scraper's later requests must not push its network over the
+    network's quota, and with it the people next door."""
+    pairs = list(labelled(profiles(0, 400, ip="203.0.113.9", every=1.0), "scraper"))
+    guard, replayed = enforcing(), enforcing()
+    r = run(guard, pairs, {"scraper": TruthActor("scraper", "naive")})
+    for e, _ in pairs:
+        replayed.evaluate(e)
+    s = unit(r, "scraper")
+    assert s.stopped and s.people_served < 100
+    for key in ("ip:203.0.113.9", "net:203.0.113.0/24"):
+        counted, logged = guard.state.get(key), replayed.state.get(key)
+        assert counted is not None and logged is not None
+        assert logged.people_day == 400  # the log as it is: every profile counted
+        # Inline, the request that crosses into a stop is counted (the app ran), not the rest.
+        assert s.people_served <= counted.people_day <= s.people_served + 5, key
+
+
+def test_static_assets_are_decided_but_not_scored() -> None:
+    """A blocked scraper whose assets a web server still hands out is stopped all the same."""
+    stream = []
+    for i in range(5):
+        stream.append(event(i * 10.0, "203.0.113.30", f"/u/user{i}"))
+        stream.append(event(i * 10.0 + 1, "203.0.113.30", "/static/app.css"))
+    guard = Scripted(["allow", "allow", *["block", "allow"] * 4])
+    r = evaluate(stream, ["s"] * len(stream), {"s": TruthActor("s", "naive")}, guard)
+    s = unit(r, "s")
+    assert (s.requests, s.stopped, s.requests_to_stop, s.people_served) == (5, True, 2, 1)
+
+
+def test_a_page_past_the_paging_cap_shows_nobody_and_is_no_stop() -> None:
+    """Inline, the cap is answered before the app runs (429, "paging stops at 25")."""
+    pages = [
+        event(i * 30.0, "198.51.100.20", f"/search?q=smith&page={p}")
+        for i, p in enumerate((1, 2, 30))
+    ]
+    r = run(
+        enforcing(max_page=25),
+        list(labelled(pages, "h")),
+        {"h": TruthActor("h", "human", "anonymous")},
+    )
+    h = unit(r, "h")
+    assert (h.stopped, h.blocked, h.challenged) == (False, False, False)
+    assert h.people_served == 40  # two pages of 20; the third was refused
 
 
 def test_the_document_has_every_class_group_and_target() -> None:

@@ -329,6 +329,19 @@ def test_lookups_that_mostly_match_nobody_are_flagged() -> None:
     )
 
 
+def test_lookups_refused_while_stopped_do_not_water_down_the_misses() -> None:
+    """A refused lookup (the integration's 403 or 429) looked up nobody: an enumerator that
+    keeps asking while challenged is flagged as before when the challenge runs out."""
+    g = guard()
+    events = lookups(40, miss_every=100)  # every one a miss but the first
+    for e in events[10:39]:
+        e.status = 403
+    decisions = decide_all(g, events)
+    assert "looked up 11 email or phone numbers, 91% of them matching nobody" in (
+        decisions[-1].reasons
+    )
+
+
 def test_a_person_looking_up_their_contacts_is_not_flagged() -> None:
     # Someone checks which of their friends are on the site: most of them are.
     g = guard()

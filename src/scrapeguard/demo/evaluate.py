@@ -2,11 +2,22 @@
 
 Every request of a labelled log goes through `Guard.evaluate` in log order (an enforce-mode
 policy, so decisions held against an actor apply to its later requests, as in production).
+A request that a decision in force stops is first made what an inline integration would have
+recorded (`refused`: the refusal's status, nobody disclosed), so that what a stopped client
+asks for afterwards adds no people to its counts, its network's or its campaign's. A page
+past a paging cap is refused inline too (`cap`), but reaches the guard as the log has it:
+the simulator does not react to refusals, and its people go on to open the profiles such a
+page listed, as if they had seen it.
 Each decision's `action` says whether the request was stopped:
 
 - blocked: block, decoy, throttle, tarpit;
 - challenged: challenge, require_login;
-- degrade and cap are not stops.
+- degrade and cap (a data limit: a page past the paging cap, people past a quota) are not
+  stops; a capped request shows nobody, a degraded one shows people without some fields.
+
+Static assets go through the guard as well but are not scored: they disclose nobody, and a
+site's web server often serves them without asking the app (or scrapeguard); a unit's
+requests below are the others.
 
 A *unit* is what gets scored: one actor of the ground truth, or for the campaign classes
 (`classes.CAMPAIGN_CLASSES`) one campaign, all its members' requests merged in log order.
@@ -37,7 +48,7 @@ import json
 import statistics
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ..detectors.volume import Volume
@@ -61,6 +72,8 @@ STOP_PERCENT = 90
 BLOCKING = frozenset({"block", "decoy", "throttle", "tarpit"})
 CHALLENGING = frozenset({"challenge", "require_login"})
 _SERVED, _CHALLENGED, _BLOCKED = 0, 1, 2  # what happened to one request
+#: The status of an inline refusal per action (`enforce.pages`); 403 for the others.
+REFUSAL_STATUS = {"throttle": 429, "tarpit": 429, "require_login": 401}
 
 #: Classes scored per unit, in table order.
 SCORED = (*MALICIOUS, UNVERIFIABLE_CRAWLER, GOOD_BOT)
@@ -279,18 +292,25 @@ def _run(
         if unit is None:
             raise EvalError(f"request {lines + 1:,}: actor {label!r} is not in the truth")
         lines += 1
+        held = guard.held(event).enforced
+        if held in BLOCKING or held in CHALLENGING:
+            event = refused(event, held)
         access, decision = decide(event)
         action = decision.action
         if action != decision.enforced:
             simulated += 1
         if unit.first is None:
             unit.first = event.time
+        if access.kind == Kind.STATIC:
+            continue
         if action in BLOCKING or action in CHALLENGING:
             unit.outcomes.append(_BLOCKED if action in BLOCKING else _CHALLENGED)
             if unit.members > 1 and unit.linked_after is None:
                 _link(unit, decision.key, label, event.time)
         else:
             unit.outcomes.append(_SERVED)
+            if action == "cap":  # a data limit's refusal: not a stop, nobody shown
+                continue
             served = unit.served
             if shown is not None:
                 for person in shown[lines - 1]:
@@ -302,6 +322,14 @@ def _run(
     if lines != count:
         raise EvalError(f"the log has {lines:,} requests but the truth labels {count:,}")
     return lines, simulated
+
+
+def refused(event: RequestEvent, action: str) -> RequestEvent:
+    """`event` as an inline integration would have recorded it had it refused the request
+    before the app ran, for a decision in force of `action`: the refusal's status, nobody's
+    data. The simulator writes its log as if nothing were stopped; inline, a refused request
+    adds no people to its client's counts (nor to its network's or its campaign's)."""
+    return replace(event, status=REFUSAL_STATUS.get(action, 403), disclosed=())
 
 
 def _link(unit: _Unit, key: str, member: str, now: float) -> None:

@@ -640,9 +640,11 @@ class ActorState:
                     x.siblings = 0
                 x.last_term = term
         elif kind == Kind.LOOKUP:
-            x.lookups += 1
             if access.miss:
+                x.lookups += 1
                 x.lookup_misses += 1
+            elif 200 <= event.status < 400:  # answered; one refused or failed looked up nobody
+                x.lookups += 1
         elif access.attempt:  # a sign-up or login attempt
             if kind == Kind.SIGNUP:
                 if x.signups is None:

@@ -97,7 +97,7 @@ def flags(key: str, event: RequestEvent, access: Access) -> str:
     if not aggregates(key):
         if event.headers is not None and event.session is None:
             out += "C"
-        if kind == Kind.LOOKUP:
+        if kind == Kind.LOOKUP and (access.miss or 200 <= event.status < 400):  # answered
             out += "LM" if access.miss else "L"
     return out
 
