@@ -20,6 +20,7 @@ from mypy_extensions import mypyc_attr
 from .detectors import Context, Detector, Signal
 from .detectors.base import plural, rounded, thousands
 from .detectors.goodbots import worse_bot
+from .detectors.long_tail import LongTail
 from .enforce.breaker import Breaker, Trip
 from .enforce.lists import ListEntry
 from .events import (
@@ -225,7 +226,7 @@ class Guard:
         self.detectors = self.policy.build_detectors(self.site.directory_size)
         campaign = next((d for d in self.detectors if d.name == "campaign"), None)
         self._young = None if campaign is None else float(campaign.settings.young)
-        tail = next((d for d in self.detectors if d.name == "long_tail"), None)
+        tail = next((d for d in self.detectors if isinstance(d, LongTail)), None)
         #: Site-wide attention per person, while the long-tail detector is on (per process).
         self.popularity = (
             None
@@ -234,6 +235,8 @@ class Guard:
                 tail.settings.head, int(tail.settings.ready_after), tail.settings.half_life
             )
         )
+        if tail is not None:
+            tail.popularity = self.popularity
         self._traits = frozenset(f"{d.name}/{r}" for d in self.detectors for r in d.traits)
         self._tells = frozenset(f"{d.name}/{r}" for d in self.detectors for r in d.tells)
         self._tells_after = self.policy.traits_act_after

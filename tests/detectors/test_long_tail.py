@@ -10,10 +10,11 @@ from scrapeguard.config import ConfigError, load_document
 from scrapeguard.engine import Decision, Guard, NoNetworkInfo
 from scrapeguard.events import Disclosure
 from scrapeguard.policy import Policy, policy_from_document
-from scrapeguard.state.actor import MAX_LISTED, Reading
+from scrapeguard.state.actor import MAX_LISTED, MAX_WAITING, Reading
 
 GAPS = (35, 80, 12, 140, 55, 20, 95, 41, 66, 18)  # a person's reading pace
 OLD_ACCOUNT = T0 - 400 * 86400.0
+SETTINGS = "policy: {mode: enforce, detectors: {long_tail: {ready_after: 500}}}"
 
 
 def policy(text: str) -> Policy:
@@ -22,15 +23,19 @@ def policy(text: str) -> Policy:
 
 def site(text: str = "") -> Guard:
     """A guard whose site has seen 1,500 people's visits: most views on a few people."""
-    settings = text or "policy: {mode: enforce, detectors: {long_tail: {ready_after: 500}}}"
+    settings = text or SETTINGS
     g = Guard(policy=policy(settings), network=NoNetworkInfo())
-    t = -20_000.0
+    crowd(g, -20_000.0)
+    return g
+
+
+def crowd(g: Guard, t: float) -> None:
+    """1,500 people's visits from `t` on: most views on a few people."""
     for visitor in range(1500):
         ip = f"10.{visitor // 250}.{visitor % 250}.1"
         for person in (0, 1 + visitor % 3, 4 + visitor % 20, 30 + (visitor * 7) % 300):
             g.decide(event(t, ip, f"/u/user{person}", session=f"v{visitor}"))
             t += 1.0
-    return g
 
 
 def reading(
@@ -146,6 +151,29 @@ def test_nobody_is_judged_before_the_site_has_enough_views() -> None:
     g = Guard(policy=policy("policy: {mode: enforce}"), network=NoNetworkInfo())  # 2,000 needed
     decisions = reading(g, "early", range(2000, 2060), ("203.0.113.5", "198.51.100.9"))
     assert not any("few others" in r for d in decisions for r in d.reasons)
+
+
+def test_profiles_opened_before_popularity_was_known_are_judged_once_it_is() -> None:
+    """A quiet morning or a restart: what an account read meanwhile is judged at its next
+    profile, not forgotten."""
+    g = Guard(policy=policy(SETTINGS), network=NoNetworkInfo())
+    nets = ("203.0.113.5", "198.51.100.9")
+    early = reading(g, "early", range(2000, 2025), nets, start=-60_000.0)
+    friend = reading(g, "friend", range(0, 4), nets, start=-60_000.0)
+    assert not any("few others" in r for d in [*early, *friend] for r in d.reasons)
+    crowd(g, -20_000.0)
+    (next_one,) = reading(g, "early", range(2025, 2026), nets[1:])
+    assert next_one.enforced == "challenge"
+    assert (
+        "opened 26 profiles, 26 of them of people few others look at (outside the 10% viewed "
+        "most), from 2 networks"
+    ) in next_one.reasons
+    (friends_next,) = reading(g, "friend", range(4, 5), nets[1:])
+    assert not any("few others" in r for r in friends_next.reasons)
+    r = Reading()
+    for i in range(2 * MAX_WAITING):
+        r.wait(f"person{i}", "net", True)
+    assert r.waiting is not None and len(r.waiting) == MAX_WAITING
 
 
 def test_settings_are_honoured_and_checked() -> None:

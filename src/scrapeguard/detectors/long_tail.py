@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from ..reasons import Later
 from ..site import PEOPLE_KINDS, Kind
 from ..state.actor import ActorState, Reading
+from ..state.popularity import Popularity
 from .base import Context, Detector, Settings, Signal, plural, ramp
 
 
@@ -52,6 +53,8 @@ class LongTail(Detector):
     needs_new_people = True
     settings_type = LongTailSettings
     durations = frozenset({"half_life"})
+    #: The site's popularity, which the engine keeps and sets here.
+    popularity: Popularity | None = None
 
     @classmethod
     def check(cls, settings: Settings) -> dict[str, str]:
@@ -77,14 +80,20 @@ class LongTail(Detector):
             for d in ctx.event.disclosed or ():
                 reading.show(d.subject)
             return ()
-        tail = ctx.tail
-        if tail < 0:
-            return ()
         reading = _reading_of(account)
-        unlisted = tail if ctx.lists_named else 0
-        if unlisted and reading.was_shown(access.disclosures[0].subject):
-            unlisted = 0
-        reading.note(tail, ctx.net.key, unlisted)
+        subject = access.disclosures[0].subject
+        unlisted = ctx.lists_named and not reading.was_shown(subject)
+        tail = ctx.tail
+        if tail < 0:  # popularity not known yet (a quiet site, a restart): judged once it is
+            reading.wait(subject, ctx.net.key, unlisted)
+            return ()
+        if reading.waiting and self.popularity is not None:
+            for waited, network, was_unlisted in reading.waiting:
+                then = self.popularity.in_tail(waited)
+                if then >= 0:
+                    reading.note(then, network, then if was_unlisted else 0)
+            reading.waiting = None
+        reading.note(tail, ctx.net.key, tail if unlisted else 0)
         s: LongTailSettings = self.settings
         profiles, networks = reading.profiles, len(reading.networks)
         reason: Later

@@ -22,6 +22,7 @@ DAY: Final = 86400.0
 MAX_EXACT_SUBJECTS = 20_000
 MAX_NETWORKS = 16  # networks an account's `Reading` remembers
 MAX_LISTED = 1000  # people shown on list pages an account's `Reading` remembers
+MAX_WAITING = 60  # profiles an account's `Reading` keeps to judge once popularity is known
 BLOOM_BITS: Final = 1 << 21
 MAX_SMALL_SET: Final = 256
 MAX_REASONS: Final = 8
@@ -275,9 +276,19 @@ class Reading:
     `MAX_NETWORKS`) it opened them from, and, where the site names the people its list and
     search pages showed, the people recently shown to it (at most `MAX_LISTED`) and how many
     tail profiles it opened of people no page had shown it (meaningless once a page of people
-    it opened named nobody: `unnamed`)."""
+    it opened named nobody: `unnamed`). Profiles it opened before popularity was known wait
+    to be judged (`waiting`, at most `MAX_WAITING`)."""
 
-    __slots__ = ("profiles", "tail", "networks", "unlisted", "listed", "listed_before", "unnamed")
+    __slots__ = (
+        "profiles",
+        "tail",
+        "networks",
+        "unlisted",
+        "listed",
+        "listed_before",
+        "unnamed",
+        "waiting",
+    )
 
     def __init__(self) -> None:
         self.profiles = 0
@@ -288,6 +299,9 @@ class Reading:
         self.listed_before = array("I")
         #: A list, search or lookup page whose people were not named reached the account.
         self.unnamed = False
+        #: (person, network, whether no page had shown them) per profile opened before the
+        #: site's popularity was known.
+        self.waiting: list[tuple[str, str, bool]] | None = None
 
     def note(self, tail: int, network: str, unlisted: int = 0) -> None:
         """Count a profile first opened from `network` (`tail`: 1 if in the long tail;
@@ -298,6 +312,14 @@ class Reading:
         networks = self.networks
         if len(networks) < MAX_NETWORKS and network not in networks:
             networks.append(network)
+
+    def wait(self, subject: str, network: str, unlisted: bool) -> None:
+        """Keep a profile opened before popularity was known, to be judged once it is."""
+        waiting = self.waiting
+        if waiting is None:
+            waiting = self.waiting = []
+        if len(waiting) < MAX_WAITING:
+            waiting.append((subject, network, unlisted))
 
     def show(self, subject: str) -> None:
         """Remember that a list, search or lookup page showed `subject` to the account; the

@@ -82,6 +82,14 @@ class Popularity:
             return -1
         return 1 if before < cutoff else 0
 
+    def in_tail(self, subject: str) -> int:
+        """Whether `subject`, whose profile view is already counted, was in the long tail
+        before it: 1 in the tail, 0 in the head, -1 not judged (too few views yet)."""
+        cutoff = self.cutoff
+        if not cutoff:
+            return -1
+        return 1 if self.counts.get(subject, 1) - 1 < cutoff else 0
+
     def head_starts(self) -> int:
         """The smallest view count such that the people viewed at least that often are at
         most `head` of everyone counted."""
