@@ -231,6 +231,31 @@ def test_a_stopped_client_adds_no_people_to_its_counts_or_its_network_as_inline(
         assert s.people_served <= counted.people_day <= s.people_served + 5, key
 
 
+def test_each_unit_says_what_first_stopped_it_and_the_document_lists_every_person_stopped() -> None:
+    scraper = labelled(profiles(0, 60, ip="203.0.113.9", every=1.0), "scraper")
+    script = labelled(profiles(3, 30, ip="198.51.100.8", user_agent="curl/8.5.0"), "script")
+    reader = [(event(5, "198.51.100.7", "/u/alice"), "reader")]
+    actors = {
+        "scraper": TruthActor("scraper", "naive"),
+        "reader": TruthActor("reader", "human", "anonymous"),
+        "script": TruthActor("script", "human", "office"),  # a person's script: a false positive
+    }
+    r = run(enforcing(), in_time_order(scraper, script, reader), actors)
+    s = unit(r, "scraper")
+    first = s.first_stop
+    assert first is not None and s.requests_to_stop is not None
+    assert first.request <= s.requests_to_stop
+    assert (first.key, first.origin) == ("ip:203.0.113.9", f"threshold/{first.action}")
+    assert first.reasons and all(isinstance(text, str) and text for text in first.reasons)
+    assert unit(r, "reader").first_stop is None
+    units = {u["id"]: u for u in result_document(r)["units"]}
+    assert units["scraper"]["first_stop"]["reasons"] == first.reasons
+    assert "reader" not in units  # a person never stopped is not listed
+    person = units["script"]
+    assert (person["class"], person["group"]) == ("human", "office")
+    assert "HTTP client library" in " ".join(person["first_stop"]["reasons"])
+
+
 def test_static_assets_are_decided_but_not_scored() -> None:
     """A blocked scraper whose assets a web server still hands out is stopped all the same."""
     stream = []

@@ -48,7 +48,7 @@ import json
 import statistics
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from ..detectors.volume import Volume
@@ -174,6 +174,19 @@ class ActorScore:
     people_served: int
     members: int = 1
     linked_after: float | None = None
+    first_stop: FirstStop | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStop:
+    """The unit's first stopped request (1-based, in its own order; static assets not counted)
+    and the decision that stopped it: what a person reviewing a false positive asks first."""
+
+    request: int
+    action: str
+    key: str
+    origin: str
+    reasons: tuple[str, ...]
 
 
 @dataclass
@@ -236,6 +249,7 @@ class _Unit:
     first: float | None = None
     linked_after: float | None = None
     stopped_by: dict[str, str] = field(default_factory=dict)  # decision key -> first member
+    first_stop: FirstStop | None = None
 
 
 def evaluate(
@@ -305,6 +319,11 @@ def _run(
             continue
         if action in BLOCKING or action in CHALLENGING:
             unit.outcomes.append(_BLOCKED if action in BLOCKING else _CHALLENGED)
+            if unit.first_stop is None:
+                reasons = tuple(str(r) for r in decision.reasons)
+                unit.first_stop = FirstStop(
+                    len(unit.outcomes), action, decision.key, decision.origin, reasons
+                )
             if unit.members > 1 and unit.linked_after is None:
                 _link(unit, decision.key, label, event.time)
         else:
@@ -372,6 +391,7 @@ def _score(u: _Unit) -> ActorScore:
         people_served=sum(u.served.values()),
         members=u.members,
         linked_after=u.linked_after,
+        first_stop=u.first_stop,
     )
 
 
@@ -469,6 +489,7 @@ def result_document(r: EvalResult) -> dict[str, Any]:
             {
                 "id": u.id,
                 "class": u.cls,
+                "group": u.group,
                 "members": u.members,
                 "requests": u.requests,
                 "requests_to_stop": u.requests_to_stop,
@@ -476,9 +497,10 @@ def result_document(r: EvalResult) -> dict[str, Any]:
                 "linked_after": u.linked_after,
                 "blocked": u.blocked,
                 "challenged": u.challenged,
+                "first_stop": None if u.first_stop is None else asdict(u.first_stop),
             }
             for u in r.units
-            if u.cls != HUMAN
+            if u.cls != HUMAN or u.first_stop is not None  # every person stopped, to review
         ],
         "targets": [
             {"target": target, "met": met, "figure": figure}
