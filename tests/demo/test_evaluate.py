@@ -254,6 +254,9 @@ def test_each_unit_says_what_first_stopped_it_and_the_document_lists_every_perso
     person = units["script"]
     assert (person["class"], person["group"]) == ("human", "office")
     assert "HTTP client library" in " ".join(person["first_stop"]["reasons"])
+    report = format_table(r)
+    assert "people stopped: 1, each with its first reason" in report
+    assert f"  script (office): {person['first_stop']['action']} ip:198.51.100.8: " in report
 
 
 def test_static_assets_are_decided_but_not_scored() -> None:

@@ -82,6 +82,7 @@ HARD_GROUPS = tuple(g for g in HUMAN_GROUPS if g not in ("anonymous", "logged_in
 QUICK_CLASSES = ("naive", "ua_rotating", "search_enumerator", "contact_enumerator")
 QUICK_PEOPLE = 20
 CAMPAIGN_PEOPLE = 500
+PEOPLE_LISTED = 10  # people stopped that the terminal report names
 LINKED_CLASSES = ("distributed", "account_farm")
 LINK_SECONDS = 3600.0
 RECALL_TARGET = 0.9
@@ -658,6 +659,17 @@ def format_table(r: EvalResult) -> str:
             f"{h.group:<22} {h.actors:>6,} {_pct(h.blocked):>8} {_pct(h.challenged):>10} "
             f"{_pct(h.fpr):>8}"
         )
+    stopped = []
+    for u in r.units:
+        first = u.first_stop
+        if u.cls == HUMAN and first is not None:
+            why = first.reasons[0] if first.reasons else first.origin
+            stopped.append(f"  {u.id} ({u.group}): {first.action} {first.key}: {why[:100]}")
+    if stopped:
+        here = f" (the first {PEOPLE_LISTED} here)" if len(stopped) > PEOPLE_LISTED else ""
+        lines.append("")
+        lines.append(f"people stopped: {len(stopped):,}{here}, each with its first reason")
+        lines.extend(stopped[:PEOPLE_LISTED])
     lines.append("")
     lines.append("targets")
     for target, met, figure in check_targets(r):
