@@ -103,6 +103,12 @@ NO_ROUTE: Final = -3
 PATHS_REMEMBERED: Final = 32_768
 
 
+def looked_up(access: Access, status: int) -> bool:
+    """Whether a lookup request of `status` was answered: someone found, or nobody
+    (`miss_status`). One refused (401, 403, 429) or failed (5xx) looked nobody up."""
+    return access.miss or 200 <= status < 400
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """One route of the site model."""

@@ -73,14 +73,13 @@ class LongTail(Detector):
         if account is None or not ctx.new_people:
             return ()
         access = ctx.access
+        reading = _reading_of(account)
         if access.kind != Kind.PERSON:  # a list, search or lookup page
-            reading = _reading_of(account)
             if ctx.event.disclosed is None:  # whom it showed is unknown: so is what was unlisted
                 reading.unnamed = True
             for d in ctx.event.disclosed or ():
                 reading.show(d.subject)
             return ()
-        reading = _reading_of(account)
         subject = access.disclosures[0].subject
         unlisted = ctx.lists_named and not reading.was_shown(subject)
         tail = ctx.tail

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from ..events import CAMPAIGN, SIGNATURE_CAMPAIGN, RequestEvent
 from ..reasons import Words, words
-from ..site import Access, Kind
+from ..site import Access, Kind, looked_up
 
 HOUR: Final = 3600.0
 DAY: Final = 86400.0
@@ -662,11 +662,10 @@ class ActorState:
                     x.siblings = 0
                 x.last_term = term
         elif kind == Kind.LOOKUP:
-            if access.miss:
+            if looked_up(access, event.status):
                 x.lookups += 1
-                x.lookup_misses += 1
-            elif 200 <= event.status < 400:  # answered; one refused or failed looked up nobody
-                x.lookups += 1
+                if access.miss:
+                    x.lookup_misses += 1
         elif access.attempt:  # a sign-up or login attempt
             if kind == Kind.SIGNUP:
                 if x.signups is None:

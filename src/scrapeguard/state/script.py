@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Final
 
 from ..events import CAMPAIGN, RequestEvent
-from ..site import Access, Kind
+from ..site import Access, Kind, looked_up
 from .actor import MAX_EXACT_SUBJECTS, SHARED_FIELDS, ActorState, accounts_noted, aggregates
 
 SCRIPT: Final = (
@@ -97,7 +97,7 @@ def flags(key: str, event: RequestEvent, access: Access) -> str:
     if not aggregates(key):
         if event.headers is not None and event.session is None:
             out += "C"
-        if kind == Kind.LOOKUP and (access.miss or 200 <= event.status < 400):  # answered
+        if kind == Kind.LOOKUP and looked_up(access, event.status):
             out += "LM" if access.miss else "L"
     return out
 
