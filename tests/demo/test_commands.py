@@ -66,7 +66,7 @@ def test_simulate_needs_one_destination(capsys: pytest.CaptureFixture[str]) -> N
     assert "--out DIR or --live URL" in capsys.readouterr().err
 
 
-def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Path) -> None:
+def test_demo_enforces_with_live_traffic_and_stops_by_itself(tmp_path: Path) -> None:
     env = {**os.environ, "SCRAPEGUARD_SECRET": "s" * 32}
     command = [
         sys.executable,
@@ -81,8 +81,6 @@ def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Pa
         "600",
         "--duration",
         "12",
-        "--mode",
-        "enforce",
     ]
     started = time.monotonic()
     log = tmp_path / "demo.out"
@@ -108,8 +106,10 @@ def test_demo_serves_the_site_with_live_traffic_and_stops_by_itself(tmp_path: Pa
     assert time.monotonic() - started < 60
     assert f"http://127.0.0.1:{port}/u/{{username}}" in output
     assert "400 people" in output or "400 synthetic people" in output
+    assert "protected in enforce mode" in output  # enforcing unless told --mode shadow
     decisions = [line for line in output.splitlines() if line[:2].isdigit() and ":" in line[:8]]
     assert decisions, output  # scrapers were caught and said so
+    assert not any(line[9:].startswith("would ") for line in decisions), output
     assert "scrapeguard demo stopped" in output
     assert "upgrade" not in output.lower(), output  # a visitor's header is no console warning
     assert not (tmp_path / ".scrapeguard-secret").exists()

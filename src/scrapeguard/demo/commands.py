@@ -45,7 +45,12 @@ def add_parsers(sub: Any) -> None:
     )
     d.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     d.add_argument("--port", type=int, default=8000, help="port (8000)")
-    d.add_argument("--mode", choices=("shadow", "enforce"), default="shadow")
+    d.add_argument(
+        "--mode",
+        choices=("shadow", "enforce"),
+        default="enforce",
+        help="enforce decisions (enforce), or only log them (shadow)",
+    )
     d.add_argument("--no-traffic", action="store_true", help="no simulated traffic")
     d.add_argument("--size", type=int, default=5000, help="people in the directory (5000)")
     d.add_argument("--seed", type=int, default=1, help="seed of the people and traffic (1)")
