@@ -45,6 +45,34 @@ def test_report_lists_flagged_actors_and_the_unflagged_that_saw_most_people() ->
     assert sum(summary.histogram) == len(g.state)
 
 
+def test_flagged_actors_come_first_and_those_that_took_most_people_first() -> None:
+    g = Guard(policy=Policy(), network=NoNetworkInfo())
+    run(g, profiles(0, 400, ip="203.0.113.9", every=30.0))  # a harvester at a person's pace
+    run(g, profiles(0, 60, ip="198.51.100.20", every=1.0, user_agent="curl/8.5.0"))
+    listed = summarise_actors(g).listed
+    harvester, script = listed[0], listed[1]
+    assert (harvester.key, script.key) == ("ip:203.0.113.9", "ip:198.51.100.20")
+    assert harvester.verdict != "allow" and script.verdict != "allow"
+    # The script scored higher; the harvester took more people's data, which the report is for.
+    assert script.peak > harvester.peak
+    assert harvester.distinct_people > script.distinct_people
+    assert all(s.verdict == "allow" for s in listed[2:])
+
+
+def test_unflagged_actors_with_a_score_but_no_people_are_listed_up_to_the_limit() -> None:
+    g = Guard(policy=Policy(), network=NoNetworkInfo())
+    for n in range(10):  # client libraries asking for the home page: a score, nobody's data
+        run(g, [event(100.0 + n, f"192.0.{n}.1", "/", user_agent="python-requests/2.32")])
+    run(g, profiles(200, 5, ip="198.51.100.7"))  # a person
+    assert not any(s.verdict != "allow" for s in g.state)
+    everyone = summarise_actors(g).listed
+    assert sum(s.peak > 0 for s in everyone) == 10  # each library is named, with its reason
+    three = [s.key for s in summarise_actors(g, limit_unflagged=3).listed]
+    # Most people first (the person, as an address and as a network), then the highest score.
+    assert set(three[:2]) == {"ip:198.51.100.7", "net:198.51.100.0/24"}
+    assert three[2].startswith("ip:192.0.")
+
+
 def _written(guard: Guard) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     r = replay(guard, [])
     doc, actors = result_document(guard, r, IngestStats(), ["access.log"], 1.0)
@@ -67,7 +95,9 @@ def test_the_json_document_holds_every_listed_actor_row_by_row() -> None:
         "score_histogram",
     ]
     assert written["actors"] == rows
-    assert written["actors"][0]["key"] == "203.0.113.9"
+    harvester = next(a for a in written["actors"] if a["key"] == "203.0.113.9")
+    assert harvester["verdict"] != "allow" and harvester["subjects"] == 400
+    assert written["actors"][0]["subjects"] >= 400  # who took the most comes first
     assert len(rows) > 20  # the harvester, its network, and the people who saw one profile
     assert written["summary"]["actors"] == len(g.state)
 

@@ -294,6 +294,6 @@ def test_table_is_capped_and_input_is_not_modified() -> None:
     assert doc == before
     rows = [a for t, a in parse(page).tags if t == "th" and a.get("scope") == "row"]
     assert len(rows) == MAX_TABLE_ROWS
-    assert f"highest-scoring of {MAX_TABLE_ROWS + 50:,} actors" in page
+    assert f"The first {MAX_TABLE_ROWS:,} of {MAX_TABLE_ROWS + 50:,} actors" in page
     doc["summary"]["actors"] = 134_960  # the result lists only the top of the actors it saw
-    assert "highest-scoring of 134,960 actors" in render_html(doc)
+    assert f"The first {MAX_TABLE_ROWS:,} of 134,960 actors" in render_html(doc)

@@ -121,41 +121,52 @@ class ActorSummary:
     flagged: int
 
     def rows(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        """The rows of the listed actors (the first `limit` of them), by score."""
+        """The rows of the listed actors (the first `limit` of them), in report order."""
         listed = self.listed if limit is None else self.listed[:limit]
         for s in listed:
             yield _row(s)
 
 
 def summarise_actors(guard: Guard, limit_unflagged: int = 1000) -> ActorSummary:
-    """Every flagged actor and declared bot, then the unflagged actors that received the most
-    people (at most `limit_unflagged`), by score; the score histogram; the number of flagged
-    actors."""
+    """Every flagged actor and declared bot, then at most `limit_unflagged` of the others: those
+    that received the most people, then with the highest score (on a log of a million addresses,
+    hundreds of thousands have some score: a hosting address, a client library); in report
+    order (`_report_order`); the score histogram; the number of flagged actors."""
     chosen = []
-    top: list[tuple[int, int, ActorState]] = []  # min-heap of the unflagged with most people
+    # A min-heap of the unflagged that received the most people, then scored highest.
+    top: list[tuple[int, int, int, ActorState]] = []
     histogram = [0] * 10
     flagged = 0
     for i, s in enumerate(guard.state):
         histogram[min(s.peak // 10, 9)] += 1
         if s.verdict != "allow":
             flagged += 1
-        if s.peak or s.bot or s.verdict != "allow":
+            chosen.append(s)
+        elif s.bot:
             chosen.append(s)
         elif s.campaign:
             continue  # clients that merely look alike: a campaign matters once flagged
-        elif s.distinct and (len(top) < limit_unflagged or s.distinct > top[0][0]):
+        elif s.distinct or s.peak:
+            entry = (s.distinct, s.peak, i, s)
             if len(top) < limit_unflagged:
-                heapq.heappush(top, (s.distinct, i, s))
-            else:
-                heapq.heapreplace(top, (s.distinct, i, s))
-    chosen += [s for _, _, s in top]
+                heapq.heappush(top, entry)
+            elif entry[:2] > top[0][:2]:
+                heapq.heapreplace(top, entry)
+    chosen += [s for *_, s in top]
     chosen.sort(key=_report_order)
     return ActorSummary(chosen, histogram, flagged)
 
 
-def _report_order(s: ActorState) -> tuple[int, int, int, str]:
-    """Highest score first, then the strongest verdict, the most people, the key."""
-    return (-int(s.peak), -RANK.get(s.verdict, 0), -s.distinct_people, s.key.partition(":")[2])
+def _report_order(s: ActorState) -> tuple[bool, int, int, int, str]:
+    """Flagged actors first; then those that received the most people (what the report is
+    for: who took whose data), the highest score, the strongest verdict, the key."""
+    return (
+        s.verdict == "allow",
+        -s.distinct_people,
+        -int(s.peak),
+        -RANK.get(s.verdict, 0),
+        s.key.partition(":")[2],
+    )
 
 
 def _row(s: Any) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from typing import Any
 __all__ = ["render_html", "verdict_colour", "MAX_TABLE_ROWS", "MAX_CHART_ACTORS"]
 
 MAX_TABLE_ROWS = 200
-"""At most this many actors are listed in the table (the result lists them by score)."""
+"""At most this many actors are listed in the table (the first of the result's list: flagged
+actors first, those that received the most people first)."""
 
 MAX_CHART_ACTORS = 20
 """At most this many actors are drawn in the top-actors chart."""
@@ -376,7 +377,8 @@ def _actors_table(actors: list[dict[str, Any]], total: int) -> str:
     shown = actors[:MAX_TABLE_ROWS]
     total = max(total, len(actors))
     note = (
-        f'<p class="note">The {len(shown):,} highest-scoring of {total:,} actors. '
+        f'<p class="note">The first {len(shown):,} of {total:,} actors: flagged ones first, '
+        "those that received the most people first. "
         "Select a column heading to sort by it.</p>"
     )
     heads = [
@@ -425,7 +427,7 @@ def _actors_table(actors: list[dict[str, Any]], total: int) -> str:
         )
     return (
         note
-        + '<div class="wrap"><table class="sortable"><caption>Top actors by score</caption>'
+        + '<div class="wrap"><table class="sortable"><caption>Top actors</caption>'
         + f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -556,7 +558,7 @@ def render_html(result: dict[str, Any]) -> str:
     """Return a complete, self-contained HTML page reporting an analyze `result` document.
 
     `result` is the document `scrapeguard analyze --json` writes (version 1): `summary`,
-    `malformed_examples`, `actors` (by score), `timeline` and `score_histogram`. Missing or
+    `malformed_examples`, `actors` (in report order), `timeline` and `score_histogram`. Missing or
     empty parts are reported as such rather than failing. The page makes no network request.
     """
     actors = [a for a in (result.get("actors") or []) if isinstance(a, dict)]
