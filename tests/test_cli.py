@@ -338,6 +338,28 @@ def test_gzip_and_stdin_give_the_same_result_as_the_plain_file(
     assert from_gzip["summary"]["sources"] == [str(zipped)]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_truncated_gzip_is_read_as_far_as_it_goes_and_said(
+    harvest_log: Path, tmp_path: Path, jobs: str
+) -> None:
+    """A log rotated or copied while written: what is there is analyzed, and the summary, the
+    JSON and the HTML report say the file is cut short (in the reader process too)."""
+    whole = gzip.compress(harvest_log.read_bytes())
+    cut = tmp_path / "access.log.2.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    out, html = tmp_path / f"cut{jobs}.json", tmp_path / f"cut{jobs}.html"
+    proc = scrapeguard("analyze", str(cut), "--jobs", jobs, "--json", str(out), "--html", str(html))
+    assert proc.returncode == 0, proc.stderr
+    said = f"{cut}: gzip data is truncated (read what was there)"
+    assert f"  warning: {said}" in proc.stdout
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["warnings"] == [said]
+    assert 0 < doc["summary"]["parsed"] < 532
+    assert said in html.read_text()
+    whole_doc = analyze_json(tmp_path, str(harvest_log))
+    assert whole_doc["summary"]["warnings"] == []
+
+
 def test_a_site_file_changes_what_counts_as_a_profile(harvest_log: Path, tmp_path: Path) -> None:
     site = tmp_path / "site.yaml"
     site.write_text('site:\n  personal_data:\n    - {route: "/people/{id}", fields: [name]}\n')

@@ -222,6 +222,7 @@ def result_document(
             "distinct_people": guard.state.known_people,
             "mode": guard.policy.mode,
             "crawler_ranges_needed": guard.needs_ranges(),
+            "warnings": list(stats.warnings),
         },
         "malformed_examples": [
             {"source": src, "line": line, "reason": reason} for src, line, reason in stats.errors

@@ -394,6 +394,8 @@ def _print_summary(doc: dict[str, Any], actors: ActorSummary, top: int, out: Tex
         )
     for m in doc["malformed_examples"][:5]:
         print(f"  malformed: {m['source']}:{m['line']}: {printable(m['reason'])}", file=out)
+    for w in s["warnings"]:
+        print(f"  warning: {printable(w)}", file=out)
     needed = s["crawler_ranges_needed"]
     if needed:
         which = ", ".join(f"{name} ({n:,} requests)" for name, n in needed.items())

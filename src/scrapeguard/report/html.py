@@ -475,6 +475,14 @@ def _histogram(result: dict[str, Any]) -> str:
     return '<h2 id="scores">Score distribution</h2>' + "".join(parts)
 
 
+def _warnings(result: dict[str, Any]) -> str:
+    warnings = (result.get("summary") or {}).get("warnings") or []
+    items = "".join(f"<li>{_e(w)}</li>" for w in warnings if isinstance(w, str))
+    if not items:
+        return ""
+    return f'<h2 id="warnings">Input warnings</h2><ul>{items}</ul>'
+
+
 def _malformed(result: dict[str, Any]) -> str:
     examples = result.get("malformed_examples") or []
     if not examples:
@@ -580,6 +588,7 @@ def render_html(result: dict[str, Any]) -> str:
         + _timeline(result)
         + f'<h2 id="actors">Top actors</h2>{actors_html}'
         + _histogram(result)
+        + _warnings(result)
         + _malformed(result)
         + f"</main><script>{_SCRIPT}</script></body></html>\n"
     )
