@@ -47,6 +47,36 @@ def test_the_middleware_records_what_was_served_and_what_was_decided(store_url: 
     store.close()
 
 
+def test_a_site_starts_and_serves_while_its_store_is_down(tmp_path: Path) -> None:
+    """A database that starts after the app, or is down for maintenance: the app starts, says
+    so, serves its visitors, and the records are written once the database answers."""
+    from starlette.testclient import TestClient
+
+    from scrapeguard.integrations.loading import build_inline
+    from scrapeguard.store import upgrade
+
+    folder = tmp_path / "not mounted yet"
+    url = f"sqlite:///{folder / 's.db'}"
+    config = tmp_path / "scrapeguard.yaml"
+    text = CONFIG.replace("MODE", "enforce").replace("ON_ERROR", "open")
+    config.write_text(f"{text}  secret_file: {tmp_path / 'key'}\nstore: {url}\n")
+    inline = build_inline(str(config))
+    store = inline.store
+    assert isinstance(store, Store)
+    client = TestClient(starlette_app(inline), client=(PROXY, 5000))
+    headers = {**BROWSER, "x-forwarded-for": "198.51.100.7"}
+    statuses = [client.get(f"/u/person{i}", headers=headers).status_code for i in range(40)]
+    assert 200 in statuses and 500 not in statuses
+    store.flush()
+    assert store.written == 0 and store.failures >= 1
+    folder.mkdir()
+    upgrade(url)
+    store.flush()
+    e = store.ledger.received(["ip:198.51.100.7"], 0, 10**6, who="test", why="test")
+    assert e.people == statuses.count(200)
+    store.close()
+
+
 def test_db_upgrade_then_analyze_into_the_store_then_ask_the_ledger(
     empty_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

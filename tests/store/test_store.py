@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
 import pytest
-from support import T0
+from support import T0, free_port
 
 from scrapeguard.engine import Decision
 from scrapeguard.errors import ConfigError
 from scrapeguard.events import Disclosure
 from scrapeguard.store import Store, upgrade
-from scrapeguard.store.db import create
+from scrapeguard.store.db import StoreUnavailable, create
 
 DAY0 = int(T0 // 86400)
 
@@ -83,6 +87,48 @@ def test_an_unknown_database_is_refused_with_a_clear_error() -> None:
     with pytest.raises(ConfigError) as e:
         Store("mysql://root:secret@db/scrapeguard")
     assert "secret" not in str(e.value)
+
+
+def test_a_database_that_does_not_answer_is_a_clear_error(tmp_path: Path) -> None:
+    for url in (
+        f"sqlite:///{tmp_path / 'no such folder' / 's.db'}",
+        f"postgresql://scrapeguard:secret@127.0.0.1:{free_port()}/scrapeguard",
+    ):
+        with pytest.raises(StoreUnavailable) as e:
+            Store(url)
+        assert "does not answer" in str(e.value)
+        assert "secret" not in str(e.value) and "sqlalche.me" not in str(e.value)
+
+
+def test_a_web_apps_store_waits_for_its_database_and_loses_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A site must start and serve while its store is down (a database that starts after the
+    app): records wait in memory, the schema is checked once the database answers, and
+    nothing is lost on the way."""
+    folder = tmp_path / "mounted later"
+    url = f"sqlite:///{folder / 's.db'}"
+    caplog.set_level(logging.ERROR, logger="scrapeguard.store")
+    store = Store(url, flush_interval=60, wait_for_database=True)
+    try:
+        assert "does not answer" in caplog.text
+        store.sync_partners([SimpleNamespace(name="lab", purpose="study", expires=None,
+                                             people_per_day=100)])  # fmt: skip
+        for i in range(5):
+            store.record_decision(_decision(T0 + i))
+        store.flush()
+        assert (store.written, store.failures) == (0, 1)
+        folder.mkdir()  # it answers, empty: the check says what to do, and keeps the records
+        store.flush()
+        assert store.written == 0 and "scrapeguard db upgrade" in caplog.text
+        upgrade(url)
+        store.flush()
+        assert store.written == 5
+        with store.engine.connect() as c:
+            assert c.exec_driver_sql("SELECT count(*) FROM decisions").scalar() == 5
+            assert c.exec_driver_sql("SELECT name FROM partners").all() == [("lab",)]
+    finally:
+        store.close()
 
 
 def _decision(t: float, key: str = "ip:203.0.113.9") -> Decision:

@@ -36,7 +36,12 @@ def build_inline(config: str | None = None, can_wait: bool = False) -> Inline:
         from ..store import Store
         from ..store.privacy import retention_from_document
 
-        store = Store(url, retention=retention_from_document(doc), purge_every=86400.0)
+        store = Store(
+            url,
+            retention=retention_from_document(doc),
+            purge_every=86400.0,
+            wait_for_database=True,  # the site serves whether or not its store is up
+        )
         store.sync_partners(policy.partners)
         atexit.register(store.close)  # what is queued is written when the app stops
     return Inline(guard, settings, can_wait=can_wait, store=store)

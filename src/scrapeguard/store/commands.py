@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from ..config import load_file
-from ..errors import ScrapeguardError
+from ..errors import ConfigError, ScrapeguardError
 from ..terminal import printable
 
 EXIT_OK = 0
@@ -123,15 +123,15 @@ def store_url(args: argparse.Namespace) -> str:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from .db import redact, upgrade
+    from .db import driver_message, redact, upgrade
 
     url = store_url(args)
     try:
         before, after = upgrade(url)
-    except ScrapeguardError:
+    except ConfigError:
         raise
     except Exception as e:  # noqa: BLE001 - the database's own message says what is wrong
-        raise ScrapeguardError(f"cannot upgrade {redact(url)}: {e}") from None
+        raise ScrapeguardError(f"cannot upgrade {redact(url)}: {driver_message(e)}") from None
     if before == after:
         print(f"{redact(url)}: schema {after}, up to date")
     else:

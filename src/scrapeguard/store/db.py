@@ -9,9 +9,14 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ScrapeguardError
 
 DEFAULT_URL = "sqlite:///scrapeguard.db"
+
+
+class StoreUnavailable(ScrapeguardError):
+    """The store's database does not answer: not running, unreachable, refusing the login, or
+    a SQLite file that cannot be opened."""
 
 
 def engine_url(url: str) -> str:
@@ -82,12 +87,22 @@ def upgrade(url: str, revision: str = "head") -> tuple[str | None, str | None]:
 
 
 def current(engine: Any) -> str | None:
-    """The database's schema revision (None: an empty database)."""
+    """The database's schema revision (None: an empty database); `StoreUnavailable` when the
+    database does not answer."""
     from alembic.migration import MigrationContext
+    from sqlalchemy.exc import SQLAlchemyError
 
-    with engine.connect() as connection:
-        rev: str | None = MigrationContext.configure(connection).get_current_revision()
-        return rev
+    try:
+        with engine.connect() as connection:
+            rev: str | None = MigrationContext.configure(connection).get_current_revision()
+            return rev
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(driver_message(exc)) from None
+
+
+def driver_message(exc: BaseException) -> str:
+    """What the database driver said, on one line (SQLAlchemy adds its own advice to it)."""
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())
 
 
 def head() -> str:

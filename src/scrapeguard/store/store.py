@@ -38,23 +38,34 @@ class Store:
         max_pending: int = 50_000,
         retention: Retention | None = None,
         purge_every: float = 0.0,
+        wait_for_database: bool = False,
     ) -> None:
         """Open the store at `url` (its schema must be current). With `purge_every` (seconds),
-        the writer also applies `retention` that often, on the wall clock."""
+        the writer also applies `retention` that often, on the wall clock.
+
+        A database that does not answer is an error (`StoreUnavailable`), unless
+        `wait_for_database` (a web app, which must serve whether or not its store is up): then
+        records wait in memory, and the schema is checked, once it answers."""
         from .ledger import Ledger
 
         self.url = db.redact(url)
         self.engine = db.create(url)
-        found, wanted = db.current(self.engine), db.head()
-        if found != wanted:
-            self.engine.dispose()
-            where = "an empty database" if found is None else f"schema {found}"
-            raise ConfigError(
-                [
-                    f"store: {self.url} has {where}; this scrapeguard needs {wanted}: "
-                    f"run `scrapeguard db upgrade --store {self.url}`"
-                ]
+        self._checked = False  # the database answered, with the schema this version needs
+        try:
+            self._check_schema()
+        except db.StoreUnavailable as e:
+            if not wait_for_database:
+                self.engine.dispose()
+                raise db.StoreUnavailable(f"store: {self.url} does not answer: {e}") from None
+            log.error(
+                "scrapeguard: the store %s does not answer (%s); records wait in memory and "
+                "are written once it does",
+                self.url,
+                e,
             )
+        except ConfigError:
+            self.engine.dispose()
+            raise
         self.flush_interval = flush_interval
         self.max_pending = max_pending
         self.retention = retention if retention is not None else Retention()
@@ -63,6 +74,7 @@ class Store:
         self.ledger = Ledger(self.engine)
         self.written = 0
         self.failures = 0
+        self._last_failure = ""  # said when it changes, then every 100 failures
         self.dropped = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -71,10 +83,24 @@ class Store:
         self._alerts: list[dict[str, Any]] = []
         self._actors: dict[str, dict[str, Any]] = {}
         self._disclosures: dict[tuple[str, int, tuple[str, ...]], list[Any]] = {}
+        self._partners: list[dict[str, Any]] | None = None  # to write, when given
         self._pending = 0
         self._pid = os.getpid()
         self._writer = threading.Thread(target=self._run, name="scrapeguard-store", daemon=True)
         self._writer.start()
+
+    def _check_schema(self) -> None:
+        """Confirm the database holds the schema this version needs (`ConfigError` if not)."""
+        found, wanted = db.current(self.engine), db.head()
+        if found != wanted:
+            where = "an empty database" if found is None else f"schema {found}"
+            raise ConfigError(
+                [
+                    f"store: {self.url} has {where}; this scrapeguard needs {wanted}: "
+                    f"run `scrapeguard db upgrade --store {self.url}`"
+                ]
+            )
+        self._checked = True
 
     # -- recording (never blocks on the database) -------------------------------------------
 
@@ -121,9 +147,8 @@ class Store:
             self._added(1)
 
     def sync_partners(self, partners: Iterable[Any]) -> None:
-        """Make the `partners` table say what the policy's `partners:` say (at once)."""
-        from .models import PartnerRow, table_of
-
+        """Make the `partners` table say what the policy's `partners:` say (with the next
+        write)."""
         rows = [
             {
                 "name": p.name,
@@ -133,11 +158,9 @@ class Store:
             }
             for p in partners
         ]
-        table = table_of(PartnerRow)
-        with self.engine.begin() as connection:
-            connection.execute(table.delete())
-            if rows:
-                connection.execute(table.insert(), rows)
+        with self._lock:
+            self._partners = rows
+            self._added(1)
 
     def record_disclosure(
         self,
@@ -178,13 +201,20 @@ class Store:
             alerts, self._alerts = self._alerts, []
             disclosures, self._disclosures = self._disclosures, {}
             actors, self._actors = self._actors, {}
+            partners, self._partners = self._partners, None
             self._pending = 0
-        if not (decisions or alerts or disclosures or actors):
+        if not (decisions or alerts or disclosures or actors or partners is not None):
             return
-        from .models import ActorRow, AlertRow, DecisionRow, table_of
+        from .models import ActorRow, AlertRow, DecisionRow, PartnerRow, table_of
 
         try:
+            if not self._checked:
+                self._check_schema()
             with self.engine.begin() as connection:
+                if partners is not None:
+                    connection.execute(table_of(PartnerRow).delete())
+                    if partners:
+                        connection.execute(table_of(PartnerRow).insert(), partners)
                 if decisions:
                     connection.execute(table_of(DecisionRow).insert(), decisions)
                 if alerts:
@@ -203,8 +233,10 @@ class Store:
             # cached, they would file the next write under no one, or under someone else.
             self.ledger.forget()
             self.failures += 1
-            if self.failures == 1 or self.failures % 100 == 0:
-                log.error("scrapeguard: cannot write to the store %s: %s", self.url, e)
+            why = db.driver_message(e)
+            if why != self._last_failure or self.failures % 100 == 0:
+                self._last_failure = why
+                log.error("scrapeguard: cannot write to the store %s: %s", self.url, why)
             with self._lock:  # back to the front of the queue, unless the queue is too long
                 if self._pending >= 10 * self.max_pending:
                     self.dropped += len(decisions) + len(alerts) + len(disclosures) + len(actors)
@@ -218,6 +250,8 @@ class Store:
                         entry[1] += unnamed
                     for actor, row in actors.items():
                         self._actors.setdefault(actor, row)
+                    if self._partners is None:
+                        self._partners = partners
                     self._pending += len(decisions) + len(alerts) + len(disclosures) + len(actors)
 
     def _run(self) -> None:
