@@ -413,6 +413,34 @@ def test_an_unwritable_report_path_fails_before_the_replay(tmp_path: Path) -> No
     assert "lines" not in done.stdout  # nothing was analysed
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["eval", "--seeds", "1", "--size", "200", "--hours", "1", "--json"],
+        ["model", "train", "--seeds", "1", "--size", "200", "--hours", "1", "--out"],
+        ["privacy", "export", "--ip", "198.51.100.7", "--why", "request 7", "--out"],
+    ],
+    ids=["eval", "model-train", "privacy-export"],
+)
+def test_every_output_path_is_checked_before_the_work(tmp_path: Path, command: list[str]) -> None:
+    """A typo in an output path costs a second, not a whole evaluation or training run (and
+    an export that was never delivered is not in the audit log)."""
+    from scrapeguard.store import Store, upgrade
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    upgrade(store)
+    target = tmp_path / "missing" / "out.json"
+    extra = ["--store", store] if command[0] == "privacy" else []
+    proc = scrapeguard(*command, str(target), *extra)
+    assert proc.returncode == 1, proc.stderr
+    assert f"cannot write {target}:" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""  # nothing was simulated, evaluated or trained
+    opened = Store(store)
+    with opened.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM audit_log").scalar() == 0
+    opened.close()
+
+
 def test_a_missing_optional_package_names_the_extra_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,7 +14,7 @@ import itertools
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any, TextIO
 
@@ -36,6 +36,7 @@ from .ingest import (
 )
 from .integrations.loading import open_state_of, read_config, unique
 from .learned.commands import add_parsers as add_model_parsers
+from .outfiles import check_writable, write_file
 from .policy import Policy, policy_from_document
 from .site import Access, SiteModel, site_from_document
 from .state import open_state
@@ -230,7 +231,7 @@ def _analyze(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for target in (args.json, args.html):
         if target:
-            _check_writable(target)  # before a long replay, not after
+            check_writable(target)  # before a long replay, not after
     site, policy = load_config(site_path, args.policy)
     fmt = custom_format(args.log_format) if args.log_format else args.format
     if fmt != "auto" and isinstance(fmt, str):
@@ -260,13 +261,13 @@ def _analyze(args: argparse.Namespace) -> int:
     seconds = clock() - started
     doc, actors = result_document(guard, r, stats, logs, seconds)
     if args.json:
-        _write(args.json, lambda fh: write_result(fh, doc, actors))
+        write_file(args.json, lambda fh: write_result(fh, doc, actors))
     if args.html:
         from .report.html import MAX_CHART_ACTORS, MAX_TABLE_ROWS, render_html
 
         shown = list(actors.rows(max(MAX_TABLE_ROWS, MAX_CHART_ACTORS)))
         page = render_html({**doc, "actors": shown})
-        _write(args.html, lambda fh: fh.write(page))
+        write_file(args.html, lambda fh: fh.write(page))
     _print_summary(doc, actors, args.top, sys.stdout)
     if args.fail_on_flagged and doc["summary"]["flagged"]:
         return EXIT_FLAGGED
@@ -330,20 +331,6 @@ def _recording(url: str | None) -> tuple[Any, Any]:
             store.record_disclosure(ledger_actors(event), event.time, access.disclosures)
 
     return store, each
-
-
-def _check_writable(path: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise ScrapeguardError(f"cannot write {path}: {folder} is not a writable folder")
-
-
-def _write(path: str, write: Callable[[TextIO], object]) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as fh:
-            write(fh)
-    except OSError as exc:
-        raise ScrapeguardError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _total_size(logs: list[str]) -> int:

@@ -23,6 +23,7 @@ from ..engine import Guard
 from ..errors import ScrapeguardError
 from ..ingest import IngestStats, read_events
 from ..integrations.loading import read_config
+from ..outfiles import check_writable, write_file
 from ..policy import Policy
 from ..site import SiteModel
 from ..state import open_state
@@ -306,6 +307,8 @@ def _eval(args: argparse.Namespace) -> int:
     _need_demo_extra()
     from .evaluate import evaluate, format_table, result_document
 
+    if args.json:
+        check_writable(args.json)  # before the runs, not after
     runs: list[dict[str, Any]] = []
     for label, events, truth, size in labelled_runs(args):
         site, policy = run_config(args, size)
@@ -316,8 +319,7 @@ def _eval(args: argparse.Namespace) -> int:
         runs.append({"run": label, **result_document(result)})
     if args.json:
         doc = runs[0] if len(runs) == 1 else {"runs": runs}
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1)
+        write_file(args.json, lambda fh: json.dump(doc, fh, indent=1))
     return 0
 
 

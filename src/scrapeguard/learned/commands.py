@@ -10,6 +10,7 @@ from typing import Any
 
 from ..demo.commands import add_run_arguments, labelled_runs, run_config
 from ..detectors.model import ModelSettings
+from ..outfiles import check_writable, write_file
 from .features import FEATURES, shown
 from .model import load_model
 
@@ -49,6 +50,7 @@ def add_parsers(sub: Any) -> None:
 def _train(args: argparse.Namespace) -> int:
     from .train import Sessions, leave_one_class_out, sessions_of, train
 
+    check_writable(args.out)  # before the training, not after
     every = Sessions()
     sources = []
     for label, events, truth, size in labelled_runs(args):
@@ -66,8 +68,7 @@ def _train(args: argparse.Namespace) -> int:
         sources.append(label)
     what = os.path.basename(args.log) if args.log else f"simulated traffic ({', '.join(sources)})"
     document = train(every, f"trained on {what}")
-    with open(args.out, "w", encoding="utf-8") as fh:
-        json.dump(document, fh, separators=(",", ":"))
+    write_file(args.out, lambda fh: json.dump(document, fh, separators=(",", ":")))
     print(f"wrote {args.out}")
     if args.leave_one_class_out:
         d = ModelSettings()

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import load_file
 from ..errors import ConfigError, ScrapeguardError
+from ..outfiles import check_writable, write_file
 from ..terminal import printable
 
 EXIT_OK = 0
@@ -183,6 +184,8 @@ def _purge(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     actor = f"account:{args.account}" if args.account else f"ip:{args.ip}"
     subject = args.subject or args.account
+    if args.out:
+        check_writable(args.out)  # before the export is written to the audit log
     store = _open(args)
     try:
         doc = store.export(actor, subject, who=getpass.getuser(), why=args.why)
@@ -190,8 +193,7 @@ def _export(args: argparse.Namespace) -> int:
         store.close()
     text = json.dumps(doc, indent=1, default=str) + "\n"
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as out:
-            out.write(text)
+        write_file(args.out, lambda out: out.write(text))
         print(
             f"wrote {args.out}: {len(doc['decisions'])} decisions, "
             f"{len(doc['received'])} days of data received"
