@@ -441,6 +441,36 @@ def test_every_output_path_is_checked_before_the_work(tmp_path: Path, command: l
     opened.close()
 
 
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["privacy", "hold", "case-1", "--actor", "mallory", "--until", "2099-01-01"],
+         "'mallory' is not an actor key"),
+        (["privacy", "hold", "case-1", "--actor", "ip:203.0.113.9", "--until", "2020-01-01"],
+         "2020-01-01 has passed"),
+        (["privacy", "export", "--ip", "203.0.113.999"], "'203.0.113.999' is not an IP address"),
+        (["ledger", "exposure", "--actor", "net:203.0.113.0/33"], "is not a network such as"),
+        (["ledger", "exposure", "--actor", "ip:mallory"], "'mallory' is not an IP address"),
+    ],
+)  # fmt: skip
+def test_a_key_the_store_cannot_hold_is_refused_not_answered(
+    tmp_path: Path, command: list[str], said: str
+) -> None:
+    """A legal hold on a key no actor has would keep nothing, and a question about one would
+    answer "nobody": both are refused, saying why, before anything is written or audited."""
+    from scrapeguard.store import Store, upgrade
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    upgrade(store)
+    proc = scrapeguard(*command, "--why", "case 1", "--store", store)
+    assert proc.returncode in (1, 2) and said in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    opened = Store(store)
+    with opened.engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM audit_log").scalar() == 0
+    opened.close()
+
+
 def test_a_missing_optional_package_names_the_extra_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

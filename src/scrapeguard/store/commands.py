@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import ipaddress
 import json
 import os
 import sys
@@ -12,10 +13,22 @@ from typing import Any
 
 from ..config import load_file
 from ..errors import ConfigError, ScrapeguardError
+from ..events import ActorKind
 from ..outfiles import check_writable, write_file
 from ..terminal import printable
 
 EXIT_OK = 0
+#: The kinds an actor key starts with (`events.ActorKind`; a stack campaign's key is a
+#: campaign's).
+ACTOR_KINDS = (
+    ActorKind.IP,
+    ActorKind.NET,
+    ActorKind.ACCOUNT,
+    ActorKind.SESSION,
+    ActorKind.DEVICE,
+    ActorKind.FINGERPRINT,
+    ActorKind.CAMPAIGN,
+)
 
 
 def add_parsers(sub: Any) -> None:
@@ -42,6 +55,7 @@ def add_parsers(sub: Any) -> None:
         "--actor",
         action="append",
         required=True,
+        type=actor_key,
         metavar="KEY",
         help="an actor key (ip:203.0.113.9, account:alice, net:203.0.113.0/24); repeat",
     )
@@ -72,7 +86,7 @@ def add_parsers(sub: Any) -> None:
     )
     who = ex.add_mutually_exclusive_group(required=True)
     who.add_argument("--account", help="the account id")
-    who.add_argument("--ip", help="the address")
+    who.add_argument("--ip", type=_address, help="the address")
     ex.add_argument(
         "--subject",
         help="their id as a subject on the site: also say who was "
@@ -88,6 +102,7 @@ def add_parsers(sub: Any) -> None:
         "--actor",
         action="append",
         required=True,
+        type=actor_key,
         metavar="KEY",
         help="an actor key (ip:203.0.113.9, account:mallory); repeat",
     )
@@ -95,6 +110,37 @@ def add_parsers(sub: Any) -> None:
     ho.add_argument("--why", required=True, help="why (kept in the audit log)")
     _where(ho)
     ho.set_defaults(run=_hold)
+
+
+def actor_key(text: str) -> str:
+    """`text` if it names an actor as the engine keys them (`ip:203.0.113.9`, `account:alice`,
+    `net:203.0.113.0/24`…); else an error that shows the form. A key the store cannot hold
+    would make a ledger question answer "nobody" and a legal hold keep nothing."""
+    kind, sep, value = text.partition(":")
+    if not sep or not value or kind not in ACTOR_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an actor key: KIND:VALUE with KIND one of "
+            f"{', '.join(ACTOR_KINDS)} (ip:203.0.113.9, account:alice, net:203.0.113.0/24)"
+        )
+    if kind == ActorKind.IP:
+        _address(value)
+    elif kind == ActorKind.NET:
+        try:
+            ipaddress.ip_network(value)
+        except ValueError:
+            example = "203.0.113.0/24 or 2001:db8::/48"
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is not a network such as {example}"
+            ) from None
+    return text
+
+
+def _address(text: str) -> str:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an IP address") from None
+    return text
 
 
 def _where(p: argparse.ArgumentParser) -> None:
@@ -205,9 +251,12 @@ def _export(args: argparse.Namespace) -> int:
 
 def _hold(args: argparse.Namespace) -> int:
     try:
-        until = dt.date.fromisoformat(args.until) + dt.timedelta(days=1)
+        last = dt.date.fromisoformat(args.until)
     except ValueError as e:
         raise ScrapeguardError(f"--until: {e}") from None
+    if last < dt.datetime.now(dt.UTC).date():
+        raise ScrapeguardError(f"--until: {args.until} has passed; a hold runs until a day to come")
+    until = last + dt.timedelta(days=1)
     end = dt.datetime.combine(until, dt.time(), dt.UTC).timestamp()
     store = _open(args)
     try:
