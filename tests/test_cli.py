@@ -441,6 +441,15 @@ def test_every_output_path_is_checked_before_the_work(tmp_path: Path, command: l
     opened.close()
 
 
+def test_simulate_says_at_once_when_it_cannot_write_its_folder(tmp_path: Path) -> None:
+    taken = tmp_path / "a file"
+    taken.write_text("")
+    for out, said in ((taken, "File exists"), (taken / "sub", "Not a directory")):
+        proc = scrapeguard("simulate", "--seed", "1", "--size", "200", "--out", str(out))
+        assert proc.returncode == 1 and proc.stdout == "", proc.stderr
+        assert f"cannot write to {out}: {said}" in proc.stderr and "Traceback" not in proc.stderr
+
+
 @pytest.mark.parametrize(
     ("command", "said"),
     [

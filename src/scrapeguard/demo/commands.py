@@ -280,12 +280,17 @@ def _simulate(args: argparse.Namespace) -> int:
 
     if bool(args.out) == bool(args.live):
         raise ScrapeguardError("simulate: give either --out DIR or --live URL")
+    if args.out:  # before the simulation, not after
+        log = os.path.join(args.out, "access.log.jsonl" if args.format == "json" else "access.log")
+        truth = os.path.join(args.out, "truth.json")
+        try:
+            os.makedirs(args.out, exist_ok=True)
+        except OSError as e:
+            raise ScrapeguardError(f"cannot write to {args.out}: {e.strerror or e}") from None
+        check_writable(log)
     directory = Directory(args.size, args.seed)
     sim = simulate(directory, seed=args.seed, hours=args.hours, scale=args.scale)
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        log = os.path.join(args.out, "access.log.jsonl" if args.format == "json" else "access.log")
-        truth = os.path.join(args.out, "truth.json")
         lines = write_log(sim, log, fmt=args.format)
         write_truth(sim, truth)
         print(f"wrote {lines:,} requests of {len(sim.actors):,} actors to {log}; truth: {truth}")
