@@ -441,6 +441,27 @@ def test_every_output_path_is_checked_before_the_work(tmp_path: Path, command: l
     opened.close()
 
 
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["demo", "--size", "3", "--no-traffic", "--port", "0"], "--size 3: the directory needs"),
+        (["demo", "--speed", "-5", "--port", "0"], "-5 must be a number above 0"),
+        (["simulate", "--hours", "0", "--out", "x"], "0 must be a number above 0"),
+        (["eval", "--seeds", "101,abc"], "seeds are whole numbers separated by commas"),
+        (["model", "train", "--scale", "nan", "--out", "m.json"], "nan must be a number above 0"),
+    ],
+)  # fmt: skip
+def test_a_bad_demo_argument_is_named_not_a_traceback(
+    tmp_path: Path, command: list[str], said: str
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapeguard", *command],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode in (1, 2) and said in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_simulate_says_at_once_when_it_cannot_write_its_folder(tmp_path: Path) -> None:
     taken = tmp_path / "a file"
     taken.write_text("")

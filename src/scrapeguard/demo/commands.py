@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import secrets
 import socket
@@ -55,8 +56,10 @@ def add_parsers(sub: Any) -> None:
     d.add_argument("--no-traffic", action="store_true", help="no simulated traffic")
     d.add_argument("--size", type=int, default=5000, help="people in the directory (5000)")
     d.add_argument("--seed", type=int, default=1, help="seed of the people and traffic (1)")
-    d.add_argument("--speed", type=float, default=60.0, help="simulated seconds per second (60)")
-    d.add_argument("--duration", type=float, help="stop after this many seconds")
+    d.add_argument(
+        "--speed", type=_positive, default=60.0, help="simulated seconds per second (60)"
+    )
+    d.add_argument("--duration", type=_positive, help="stop after this many seconds")
     d.add_argument(
         "--bind-sources",
         action="store_true",
@@ -72,8 +75,8 @@ def add_parsers(sub: Any) -> None:
         "its ground truth, or sends the traffic live to a running site.",
     )
     s.add_argument("--seed", type=int, default=1)
-    s.add_argument("--hours", type=float, default=24.0, help="simulated hours (24)")
-    s.add_argument("--scale", type=float, default=1.0, help="multiplies the number of actors")
+    s.add_argument("--hours", type=_positive, default=24.0, help="simulated hours (24)")
+    s.add_argument("--scale", type=_positive, default=1.0, help="multiplies the number of actors")
     s.add_argument("--size", type=int, default=5000, help="people in the directory (5000)")
     s.add_argument(
         "--out", metavar="DIR", help="write the log (DIR/access.log.jsonl) and DIR/truth.json"
@@ -86,9 +89,11 @@ def add_parsers(sub: Any) -> None:
         "(DIR/access.log, which cannot carry them)",
     )
     s.add_argument("--live", metavar="URL", help="send the traffic to the site at URL instead")
-    s.add_argument("--speed", type=float, default=60.0, help="live: simulated seconds per second")
+    s.add_argument(
+        "--speed", type=_positive, default=60.0, help="live: simulated seconds per second"
+    )
     s.add_argument("--max-requests", type=int, default=10_000, help="live: at most (10000)")
-    s.add_argument("--duration", type=float, default=120.0, help="live: at most seconds (120)")
+    s.add_argument("--duration", type=_positive, default=120.0, help="live: at most seconds (120)")
     s.add_argument("--bind-sources", action="store_true", help="live: 127.x.y.z sources")
     s.set_defaults(run=_simulate)
 
@@ -102,6 +107,39 @@ def add_parsers(sub: Any) -> None:
     add_run_arguments(e, DEFAULT_SEEDS)
     e.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     e.set_defaults(run=_eval)
+
+
+def _positive(text: str) -> float:
+    """An argument that must be a number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text} must be a number above 0")
+    return value
+
+
+def _seeds(text: str) -> str:
+    """Seeds separated by commas (101,102,103)."""
+    try:
+        for seed in text.split(","):
+            int(seed)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: seeds are whole numbers separated by commas, such as 101,102,103"
+        ) from None
+    return text
+
+
+def _directory(size: int, seed: int) -> Any:
+    """The demo's directory of `size` people, or an error that names `--size`."""
+    from .people import Directory
+
+    try:
+        return Directory(size, seed)
+    except ValueError as e:
+        raise ScrapeguardError(f"--size {size}: {e}") from None
 
 
 def _need_demo_extra() -> None:
@@ -133,12 +171,11 @@ def _demo(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..integrations.inline import Inline
-    from .people import Directory
     from .site import DIRECTORY_PAGE, create_app
 
     listener = _listen(args.host, args.port)
     port = listener.getsockname()[1]  # the one the system chose for --port 0
-    directory = Directory(args.size, args.seed)
+    directory = _directory(args.size, args.seed)
     site, policy, settings, state_url = demo_config(args.size, args.mode)
     guard = Guard(site, policy, open_state(state_url))
     secret = os.environ.get("SCRAPEGUARD_SECRET", "").encode() or secrets.token_bytes(32)
@@ -275,7 +312,6 @@ def _show_decisions(mode: str) -> None:
 def _simulate(args: argparse.Namespace) -> int:
     _need_demo_extra()
     from .live import LiveSender
-    from .people import Directory
     from .traffic import simulate, write_log, write_truth
 
     if bool(args.out) == bool(args.live):
@@ -288,7 +324,7 @@ def _simulate(args: argparse.Namespace) -> int:
         except OSError as e:
             raise ScrapeguardError(f"cannot write to {args.out}: {e.strerror or e}") from None
         check_writable(log)
-    directory = Directory(args.size, args.seed)
+    directory = _directory(args.size, args.seed)
     sim = simulate(directory, seed=args.seed, hours=args.hours, scale=args.scale)
     if args.out:
         lines = write_log(sim, log, fmt=args.format)
@@ -333,9 +369,9 @@ def add_run_arguments(parser: Any, seeds: str) -> None:
     the seeds (default `seeds`) and size of simulated ones; the site model and policy."""
     parser.add_argument("log", nargs="?", help="labelled log (JSON lines); else simulate --seeds")
     parser.add_argument("--truth", metavar="FILE", help="the log's ground truth (truth.json)")
-    parser.add_argument("--seeds", default=seeds, help=f"seeds to simulate ({seeds})")
-    parser.add_argument("--hours", type=float, default=24.0)
-    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seeds", type=_seeds, default=seeds, help=f"seeds to simulate ({seeds})")
+    parser.add_argument("--hours", type=_positive, default=24.0)
+    parser.add_argument("--scale", type=_positive, default=1.0)
     parser.add_argument("--size", type=int, default=5000)
     parser.add_argument("--site", help="site model and policy (the demo site's by default)")
 
@@ -352,7 +388,6 @@ def run_config(args: argparse.Namespace, size: int) -> tuple[SiteModel, Policy]:
 def labelled_runs(args: argparse.Namespace) -> Iterator[tuple[str, list[RequestEvent], Truth, int]]:
     """(label, events, ground truth, directory size) per run: the given log, or one
     simulated log per seed, written and read back exactly as a user's would be."""
-    from .people import Directory
     from .traffic import simulate, write_log, write_truth
 
     if args.log:
@@ -362,7 +397,7 @@ def labelled_runs(args: argparse.Namespace) -> Iterator[tuple[str, list[RequestE
         return
     for text in args.seeds.split(","):
         seed = int(text)
-        sim = simulate(Directory(args.size, seed), seed=seed, hours=args.hours, scale=args.scale)
+        sim = simulate(_directory(args.size, seed), seed=seed, hours=args.hours, scale=args.scale)
         with tempfile.TemporaryDirectory(prefix="scrapeguard-eval-") as folder:
             log = os.path.join(folder, "access.log.jsonl")
             truth = os.path.join(folder, "truth.json")
