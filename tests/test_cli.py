@@ -462,6 +462,14 @@ def test_a_bad_demo_argument_is_named_not_a_traceback(
     assert "Traceback" not in proc.stderr
 
 
+def test_top_counts_rows_and_zero_prints_the_summary_alone(harvest_log: Path) -> None:
+    assert "--top: -1 is below 0" in scrapeguard("analyze", str(harvest_log), "--top", "-1").stderr
+    alone = scrapeguard("analyze", str(harvest_log), "--top", "0")
+    assert alone.returncode == 0 and "1 flagged" in alone.stdout
+    assert HARVESTER not in alone.stdout and "no actor was flagged" not in alone.stdout
+    assert HARVESTER in scrapeguard("analyze", str(harvest_log), "--top", "1").stdout
+
+
 def test_simulate_says_at_once_when_it_cannot_write_its_folder(tmp_path: Path) -> None:
     taken = tmp_path / "a file"
     taken.write_text("")

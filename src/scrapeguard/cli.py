@@ -120,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--json", metavar="FILE", help="write the full result as JSON")
     a.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
-    a.add_argument("--top", type=int, default=15, help="actors to list in the terminal (15)")
+    a.add_argument("--top", type=_how_many, default=15, help="actors to list in the terminal (15)")
     a.add_argument("--state", default="memory://", help="state backend URL (memory://)")
     a.add_argument(
         "--store",
@@ -217,6 +217,17 @@ def load_config(site_path: str | None, policy_path: str | None) -> tuple[SiteMod
     if errors:
         raise ConfigError(unique(errors))
     return site, policy
+
+
+def _how_many(text: str) -> int:
+    """An argument that counts something: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is below 0")
+    return value
 
 
 def _analyze(args: argparse.Namespace) -> int:
@@ -396,7 +407,8 @@ def _print_summary(doc: dict[str, Any], actors: ActorSummary, top: int, out: Tex
     listed = (a for a in actors.rows() if a["verdict"] != "allow" or a["bot"] or a["score"])
     rows = list(itertools.islice(listed, top))
     if not rows:
-        print("no actor was flagged.", file=out)
+        if top:  # with --top 0, the summary lines above are all that was asked for
+            print("no actor was flagged.", file=out)
         return
     print(
         f"\n{'verdict':<13} {'score':>5} {'kind':<11} {'actor':<34} {'requests':>9} "
