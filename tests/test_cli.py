@@ -462,6 +462,26 @@ def test_a_bad_demo_argument_is_named_not_a_traceback(
     assert "Traceback" not in proc.stderr
 
 
+def test_keys_as_the_engine_and_the_store_write_them_are_accepted(tmp_path: Path) -> None:
+    from scrapeguard.store import upgrade
+
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    upgrade(store)
+    keys = [
+        "ip:2001:db8::7",
+        "net:203.0.113.0/24",
+        "account:alice",
+        "~ip:3fa9c2",
+        "campaign:sig:ab",
+    ]
+    proc = scrapeguard(
+        "ledger", "exposure", *[a for k in keys for a in ("--actor", k)], "--why", "case 1",
+        "--store", store,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"received by {len(keys)} actor(s)" in proc.stdout
+
+
 def test_top_counts_rows_and_zero_prints_the_summary_alone(harvest_log: Path) -> None:
     assert "--top: -1 is below 0" in scrapeguard("analyze", str(harvest_log), "--top", "-1").stderr
     alone = scrapeguard("analyze", str(harvest_log), "--top", "0")

@@ -217,6 +217,9 @@ def ledger_actors(event: RequestEvent) -> list[str]:
     return keys
 
 
+#: The store's pseudonymised actor keys start with it: ~ip:3fa9…, ~account:… (docs/store.md).
+PSEUDONYM: Final = "~"
+
 #: Campaign keys start with CAMPAIGN, then one of the two kinds: clients that look alike and
 #: keep nothing between requests, or young accounts used from one network.
 CAMPAIGN: Final = "campaign:"

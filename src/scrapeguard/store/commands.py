@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config import load_file
 from ..errors import ConfigError, ScrapeguardError
-from ..events import ActorKind
+from ..events import PSEUDONYM, ActorKind
 from ..outfiles import check_writable, write_file
 from ..terminal import printable
 
@@ -55,7 +55,7 @@ def add_parsers(sub: Any) -> None:
         "--actor",
         action="append",
         required=True,
-        type=actor_key,
+        type=_actor_key,
         metavar="KEY",
         help="an actor key (ip:203.0.113.9, account:alice, net:203.0.113.0/24); repeat",
     )
@@ -102,7 +102,7 @@ def add_parsers(sub: Any) -> None:
         "--actor",
         action="append",
         required=True,
-        type=actor_key,
+        type=_actor_key,
         metavar="KEY",
         help="an actor key (ip:203.0.113.9, account:mallory); repeat",
     )
@@ -112,16 +112,20 @@ def add_parsers(sub: Any) -> None:
     ho.set_defaults(run=_hold)
 
 
-def actor_key(text: str) -> str:
+def _actor_key(text: str) -> str:
     """`text` if it names an actor as the engine keys them (`ip:203.0.113.9`, `account:alice`,
-    `net:203.0.113.0/24`…); else an error that shows the form. A key the store cannot hold
-    would make a ledger question answer "nobody" and a legal hold keep nothing."""
-    kind, sep, value = text.partition(":")
+    `net:203.0.113.0/24`…), or as the store pseudonymises them (`~ip:3fa9…`); else an error
+    that shows the form. A key the store cannot hold would make a ledger question answer
+    "nobody" and a legal hold keep nothing."""
+    pseudonym = text.startswith(PSEUDONYM)
+    kind, sep, value = text.removeprefix(PSEUDONYM).partition(":")
     if not sep or not value or kind not in ACTOR_KINDS:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an actor key: KIND:VALUE with KIND one of "
             f"{', '.join(ACTOR_KINDS)} (ip:203.0.113.9, account:alice, net:203.0.113.0/24)"
         )
+    if pseudonym:
+        return text
     if kind == ActorKind.IP:
         _address(value)
     elif kind == ActorKind.NET:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from ..config import Document, Errors
+from ..events import PSEUDONYM
 from .models import (
     ActorRow,
     AlertRow,
@@ -37,7 +38,6 @@ from .models import (
 DAY = 86400.0
 #: Enforced actions after which an actor's raw keys are kept for `flagged_raw`.
 FLAGGING = frozenset({"challenge", "block"})
-PSEUDONYM = "~"  # pseudonymised actor keys start with it: ~ip:3fa9…, ~account:…
 
 
 @dataclass(frozen=True)
