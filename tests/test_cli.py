@@ -509,6 +509,8 @@ def test_simulate_says_at_once_when_it_cannot_write_its_folder(tmp_path: Path) -
         (["privacy", "export", "--ip", "203.0.113.999"], "'203.0.113.999' is not an IP address"),
         (["ledger", "exposure", "--actor", "net:203.0.113.0/33"], "is not a network such as"),
         (["ledger", "exposure", "--actor", "ip:mallory"], "'mallory' is not an IP address"),
+        (["ledger", "who-received", "alice", "--since", "2026-12-01", "--until", "2026-11-01"],
+         "--since 2026-12-01 is after --until 2026-11-01"),
     ],
 )  # fmt: skip
 def test_a_key_the_store_cannot_hold_is_refused_not_answered(

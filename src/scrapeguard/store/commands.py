@@ -197,6 +197,8 @@ def _days(args: argparse.Namespace) -> tuple[int, int]:
         first = dt.date.fromisoformat(args.since) if args.since else last - dt.timedelta(days=90)
     except ValueError as e:
         raise ScrapeguardError(f"--since/--until: {e}") from None
+    if first > last:
+        raise ScrapeguardError(f"--since {first} is after --until {last}")
     epoch = dt.date(1970, 1, 1)
     return (first - epoch).days, (last - epoch).days
 
